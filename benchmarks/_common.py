@@ -1,0 +1,210 @@
+"""Shared helpers for the zmqx benchmarks.
+
+Every benchmark script is written against the pyzmq API and takes the module to
+measure as ``--impl`` (``zmq`` = pyzmq, ``zmqx``; some also take ``c`` for a
+plain-C baseline).  A measurement prints exactly one JSON line on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_DIR = os.path.dirname(BENCH_DIR)
+C_DIR = os.path.join(BENCH_DIR, "c")
+BUILD_DIR = os.path.join(BENCH_DIR, "build")
+
+PY_IMPLS = ("zmq", "zmqx")
+
+
+class BenchSkip(Exception):
+    """Raised when a measurement cannot be made here (no compiler, no zmqx...)."""
+
+
+def base_parser(description: str, impls=PY_IMPLS) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--impl", choices=impls, default="zmq", help="module to measure")
+    return p
+
+
+def load_impl(name: str):
+    """Import the binding under test; fail clearly if it is not usable."""
+    if name not in PY_IMPLS:
+        raise ValueError(f"not a Python implementation: {name}")
+    try:
+        mod = importlib.import_module(name)
+    except Exception as e:  # ImportError, or a broken compiled core
+        raise BenchSkip(f"import {name} failed: {type(e).__name__}: {e}") from e
+    if not hasattr(mod, "Context") or not hasattr(mod, "Socket"):
+        # e.g. an empty source tree imported as a namespace package
+        where = getattr(mod, "__file__", None) or list(getattr(mod, "__path__", []))
+        raise BenchSkip(f"import {name} gives no usable module (no Context/Socket) from {where}")
+    return mod
+
+
+def emit(bench: str, impl: str, value: float, unit: str, **extra) -> None:
+    rec = {"bench": bench, "impl": impl, "value": value, "unit": unit}
+    rec.update(extra)
+    sys.stdout.write(json.dumps(rec) + "\n")
+    sys.stdout.flush()
+
+
+def main_guard(fn) -> None:
+    """Run a benchmark main(); turn BenchSkip into a JSON 'skip' line + exit 3."""
+    try:
+        fn()
+    except BenchSkip as e:
+        sys.stdout.write(json.dumps({"skip": str(e)}) + "\n")
+        sys.stdout.flush()
+        sys.exit(3)
+
+
+def python_cmd(script: str, *args: str) -> list[str]:
+    return [sys.executable, os.path.join(BENCH_DIR, script), *map(str, args)]
+
+
+def exit_hard_after(seconds: float) -> None:
+    """Safety net: kill this process if teardown hangs (result already printed)."""
+    import threading
+
+    def _bye():
+        time.sleep(seconds)
+        sys.stderr.write(f"warning: teardown took > {seconds}s, forcing exit\n")
+        sys.stderr.flush()
+        os._exit(4)
+
+    threading.Thread(target=_bye, daemon=True).start()
+
+
+# ---------------------------------------------------------------------------
+# C baselines
+# ---------------------------------------------------------------------------
+
+C_PROGRAMS = ("throughput", "proxy", "reqrep_latency")
+
+
+def _zmq_flags() -> list[str]:
+    if shutil.which("pkg-config"):
+        r = subprocess.run(
+            ["pkg-config", "--cflags", "--libs", "libzmq"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if r.returncode == 0:
+            return r.stdout.split()
+    return ["-lzmq"]
+
+
+def find_cc() -> str | None:
+    for cc in (os.environ.get("CC"), "cc", "gcc", "clang"):
+        if cc and shutil.which(cc):
+            return cc
+    return None
+
+
+def c_binary(name: str) -> str:
+    """Path of the compiled C baseline ``name``; (re)build it when stale.
+
+    Raises BenchSkip when there is no compiler or the build fails.
+    """
+    src = os.path.join(C_DIR, name + ".c")
+    hdr = os.path.join(C_DIR, "common.h")
+    out = os.path.join(BUILD_DIR, name)
+    src_mtime = max(os.path.getmtime(src), os.path.getmtime(hdr))
+    if os.path.exists(out) and os.path.getmtime(out) >= src_mtime:
+        return out
+    cc = find_cc()
+    if cc is None:
+        raise BenchSkip("no C compiler (cc/gcc/clang) found; C baseline skipped")
+    os.makedirs(BUILD_DIR, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=name + ".", dir=BUILD_DIR)
+    os.close(fd)
+    cmd = [cc, "-O2", "-o", tmp, src, *_zmq_flags()]
+    r = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        os.unlink(tmp)
+        raise BenchSkip(f"C build failed ({' '.join(cmd)}): {r.stderr.strip()[:500]}")
+    os.chmod(tmp, 0o755)
+    os.replace(tmp, out)  # atomic, so concurrent builders never see half a file
+    return out
+
+
+# ---------------------------------------------------------------------------
+# child processes
+# ---------------------------------------------------------------------------
+
+
+def spawn(cmd: list[str], **kw) -> subprocess.Popen:
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def read_announce(proc: subprocess.Popen, timeout: float = 20.0) -> str:
+    """First stdout line of a child that binds and announces its endpoint(s)."""
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    ready = sel.select(timeout)
+    sel.close()
+    line = proc.stdout.readline() if ready else ""
+    if not line.strip():
+        reap(proc, 1.0)
+        err = proc.stderr.read() if proc.stderr else ""
+        raise RuntimeError(f"{proc.args[0]} announced no endpoint: {err.strip()[:500]}")
+    return line.strip()
+
+
+def reap(proc: subprocess.Popen, timeout: float = 20.0) -> tuple[str, str]:
+    """Wait for a child (killing it after ``timeout``); return (stdout, stderr)."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    return out or "", err or ""
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a long-running helper (C proxy, echo server) we started."""
+    if proc.poll() is None:
+        proc.terminate()
+    reap(proc, 5.0)
+
+
+def last_json(text: str) -> dict:
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError(f"no JSON result in output: {text.strip()[:500]!r}")
+
+
+def best_per_call(
+    timer, repeat: int = 5, min_time: float = 0.2, number: int = 0
+) -> tuple[float, int]:
+    """Best seconds-per-call over ``repeat`` runs of a timeit.Timer.
+
+    Unless ``number`` is given, calibrate it (like timeit's autorange) so one run
+    lasts at least ``min_time`` seconds: a fast binding and a slow one then get
+    the same time budget.  Returns (seconds_per_call, number).
+    """
+    if number <= 0:
+        number = 1
+        while True:
+            if timer.timeit(number) >= min_time / 4 or number >= 1 << 30:
+                break
+            number *= 4
+        number = max(1, int(number * min_time / max(timer.timeit(number), 1e-9)))
+    else:
+        timer.timeit(max(1, number // 10))  # warm-up
+    best = min(timer.repeat(repeat=repeat, number=number))
+    return best / number, number

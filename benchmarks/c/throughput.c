@@ -1,0 +1,96 @@
+/*
+ * PUSH/PULL throughput peer in plain C, used as
+ *   - the C ceiling for throughput_tcp / throughput_multipart (informational), and
+ *   - the producer and consumer around the proxy under test in proxy_throughput /
+ *     monitored_queue, so that only the proxy differs between runs.
+ *
+ * usage:
+ *   throughput recv bind|connect ENDPOINT COUNT SIZE PARTS
+ *   throughput send bind|connect ENDPOINT COUNT SIZE PARTS
+ *
+ * With "bind" the resolved endpoint is printed on the first stdout line.
+ * The receiver times from the first message to the last one and prints one
+ * JSON line: {"count":..,"seconds":..,"rate":..}.  COUNT counts messages
+ * (each made of PARTS frames of SIZE bytes).
+ */
+#include "common.h"
+
+static void *open_socket(void *ctx, int type, const char *mode, const char *endpoint)
+{
+    void *sock = zmq_socket(ctx, type);
+    if (!sock)
+        bench_die("zmq_socket");
+    bench_set_int(sock, ZMQ_LINGER, 10000, "LINGER");
+    bench_set_int(sock, ZMQ_RCVTIMEO, 30000, "RCVTIMEO");
+    bench_set_int(sock, ZMQ_SNDTIMEO, 30000, "SNDTIMEO");
+    if (strcmp(mode, "bind") == 0)
+        bench_bind_and_announce(sock, endpoint, 1);
+    else
+        bench_check(zmq_connect(sock, endpoint), "zmq_connect");
+    return sock;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 7) {
+        fprintf(stderr, "usage: %s send|recv bind|connect ENDPOINT COUNT SIZE PARTS\n", argv[0]);
+        return 2;
+    }
+    alarm(BENCH_ALARM_SECONDS);
+    const char *role = argv[1];
+    long count = bench_atol(argv[4], "COUNT");
+    long size = bench_atol(argv[5], "SIZE");
+    long parts = bench_atol(argv[6], "PARTS");
+    if (parts < 1)
+        parts = 1;
+
+    void *ctx = zmq_ctx_new();
+    if (!ctx)
+        bench_die("zmq_ctx_new");
+
+    if (strcmp(role, "send") == 0) {
+        void *sock = open_socket(ctx, ZMQ_PUSH, argv[2], argv[3]);
+        char *buf = calloc(1, (size_t)size + 1);
+        for (long i = 0; i < count; i++) {
+            for (long p = 0; p < parts; p++) {
+                int flags = (p + 1 < parts) ? ZMQ_SNDMORE : 0;
+                bench_check(zmq_send(sock, buf, (size_t)size, flags), "zmq_send");
+            }
+        }
+        free(buf);
+        zmq_close(sock);
+    } else if (strcmp(role, "recv") == 0) {
+        void *sock = open_socket(ctx, ZMQ_PULL, argv[2], argv[3]);
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        double t0 = 0.0;
+        for (long i = 0; i < count; i++) {
+            for (long p = 0; p < parts; p++) {
+                bench_check(zmq_msg_recv(&msg, sock, 0), "zmq_msg_recv");
+                if ((long)zmq_msg_size(&msg) != size) {
+                    fprintf(stderr, "error: got %zu bytes, expected %ld\n", zmq_msg_size(&msg), size);
+                    return 2;
+                }
+                int more = zmq_msg_more(&msg);
+                if (more != (p + 1 < parts)) {
+                    fprintf(stderr, "error: wrong multipart framing\n");
+                    return 2;
+                }
+            }
+            if (i == 0)
+                t0 = bench_now();
+        }
+        double dt = bench_now() - t0;
+        zmq_msg_close(&msg);
+        long timed = count > 1 ? count - 1 : 1;
+        printf("{\"count\": %ld, \"seconds\": %.6f, \"rate\": %.1f}\n", timed, dt,
+               dt > 0 ? (double)timed / dt : 0.0);
+        fflush(stdout);
+        zmq_close(sock);
+    } else {
+        fprintf(stderr, "error: role must be send or recv\n");
+        return 2;
+    }
+    zmq_ctx_term(ctx);
+    return 0;
+}

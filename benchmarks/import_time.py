@@ -1,0 +1,56 @@
+"""Wall time of ``import <impl>`` in fresh interpreter processes (best of N).
+
+Each of N fresh ``python -c`` children times its own ``import zmq`` /
+``import zmqx`` with time.perf_counter (no -X importtime), so interpreter
+start-up is excluded but everything the import pulls in is included.  The
+figure is the best (smallest) of the N, in ms.  The same ``sys.executable``
+and environment (PYTHONPATH) as this script are used.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import _common as C
+
+BENCH = "import_time"
+
+CHILD = (
+    "import time\n"
+    "t0 = time.perf_counter()\n"
+    "import {mod}\n"
+    "t1 = time.perf_counter()\n"
+    "assert hasattr({mod}, 'Context') and hasattr({mod}, 'Socket'), 'unusable module'\n"
+    "print(repr(t1 - t0))\n"
+)
+
+
+def main(argv=None) -> None:
+    p = C.base_parser(__doc__.splitlines()[0])
+    p.add_argument("-n", "--n", type=int, default=15, help="fresh processes (>= 10 advised)")
+    args = p.parse_args(argv)
+    C.load_impl(args.impl)  # skip cleanly if not importable; also warms .pyc caches
+    code = CHILD.format(mod=args.impl)
+    times = []
+    for _ in range(args.n):
+        r = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            cwd=C.BENCH_DIR,
+            env=os.environ.copy(),
+        )
+        if r.returncode != 0:
+            raise RuntimeError(f"child import failed: {r.stderr.strip()[-500:]}")
+        times.append(float(r.stdout.strip().splitlines()[-1]))
+    times.sort()
+    C.emit(BENCH, args.impl, times[0] * 1e3, "ms", n=args.n, median_ms=times[len(times) // 2] * 1e3)
+
+
+if __name__ == "__main__":
+    C.main_guard(main)
+    sys.exit(0)

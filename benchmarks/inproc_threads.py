@@ -1,0 +1,75 @@
+"""inproc PUSH -> PULL throughput between two threads of one process.
+
+The main thread binds a PULL socket on inproc://, a second thread connects a
+PUSH socket (same Context) and sends COUNT 64-byte messages; the main thread
+receives them with the default copy=True and is timed from the first message
+to the last.  Both threads compete for the GIL, so this shows whether the
+binding drops the GIL around blocking calls and how cheap each call is.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import _common as C
+
+BENCH = "inproc_threads"
+
+
+def main(argv=None) -> None:
+    p = C.base_parser(__doc__.splitlines()[0])
+    p.add_argument("--count", type=int, default=1_000_000)
+    p.add_argument("--size", type=int, default=64)
+    args = p.parse_args(argv)
+    zmq = C.load_impl(args.impl)
+
+    ctx = zmq.Context()
+    pull = ctx.socket(zmq.PULL)
+    pull.setsockopt(zmq.LINGER, 0)
+    pull.setsockopt(zmq.RCVTIMEO, 30000)
+    pull.bind("inproc://bench-inproc-threads")
+    n = args.count
+    payload = b"x" * args.size
+    errors: list[BaseException] = []
+
+    def sender():
+        try:
+            push = ctx.socket(zmq.PUSH)
+            push.setsockopt(zmq.LINGER, 5000)
+            push.setsockopt(zmq.SNDTIMEO, 30000)
+            push.connect("inproc://bench-inproc-threads")
+            send = push.send
+            for _ in range(n):
+                send(payload)
+            push.close()
+        except Exception as e:  # noqa: BLE001 - reported by the main thread
+            errors.append(e)
+
+    t = threading.Thread(target=sender, name="bench-sender", daemon=True)
+    t.start()
+    perf = C.time.perf_counter
+    recv = pull.recv
+    try:
+        first = recv()
+        t0 = perf()
+        for _ in range(n - 1):
+            recv()
+        t1 = perf()
+    except zmq.Again:
+        raise RuntimeError(f"receiver timed out; sender errors: {errors!r}") from None
+    t.join(30)
+    if errors:
+        raise RuntimeError(f"sender failed: {errors[0]!r}")
+    if len(first) != args.size:
+        raise RuntimeError("wrong message size")
+    dt = t1 - t0
+    C.emit(BENCH, args.impl, (n - 1) / dt, "msg/s", seconds=dt, count=n - 1, size=args.size)
+    C.exit_hard_after(20)
+    pull.close()
+    ctx.term()
+
+
+if __name__ == "__main__":
+    C.main_guard(main)
+    sys.exit(0)

@@ -1,0 +1,59 @@
+"""µs per ``Poller.poll(0)`` over 1000 registered idle sockets.
+
+1000 PULL sockets, each bound to its own inproc:// address and registered
+with POLLIN on one Poller; nothing is ever sent, so every poll returns [].
+Best of REPEAT timeit runs.
+"""
+
+from __future__ import annotations
+
+import sys
+import timeit
+
+import _common as C
+
+BENCH = "poll_idle_1000"
+
+
+def main(argv=None) -> None:
+    p = C.base_parser(__doc__.splitlines()[0])
+    p.add_argument("--sockets", type=int, default=1000)
+    p.add_argument("--number", type=int, default=0, help="calls per repeat (0 = calibrate)")
+    p.add_argument(
+        "--min-time", type=float, default=0.2, help="seconds per repeat when calibrating"
+    )
+    p.add_argument("--repeat", type=int, default=5)
+    args = p.parse_args(argv)
+    zmq = C.load_impl(args.impl)
+
+    ctx = zmq.Context()
+    socks = []
+    poller = zmq.Poller()
+    for i in range(args.sockets):
+        s = ctx.socket(zmq.PULL)
+        s.setsockopt(zmq.LINGER, 0)
+        s.bind(f"inproc://bench-poll-idle-{i}")
+        poller.register(s, zmq.POLLIN)
+        socks.append(s)
+    if poller.poll(0):
+        raise RuntimeError("idle sockets reported events")
+    timer = timeit.Timer("poller.poll(0)", globals={"poller": poller})
+    per_call, number = C.best_per_call(timer, args.repeat, args.min_time, args.number)
+    C.emit(
+        BENCH,
+        args.impl,
+        per_call * 1e6,
+        "us/call",
+        sockets=args.sockets,
+        number=number,
+        repeat=args.repeat,
+    )
+    C.exit_hard_after(30)
+    for s in socks:
+        s.close()
+    ctx.term()
+
+
+if __name__ == "__main__":
+    C.main_guard(main)
+    sys.exit(0)

@@ -1,0 +1,143 @@
+"""Messages/s through ``zmq.proxy(frontend, backend)`` running in a thread.
+
+Topology (all tcp://127.0.0.1, 64-byte messages):
+
+    C producer PUSH --> frontend PULL [proxy] backend PUSH --> C consumer PULL
+
+The producer and consumer are the C peer (benchmarks/c/throughput.c) in
+separate processes for every run, so only the proxy differs:
+
+* ``--impl zmq`` / ``--impl zmqx``: this process binds frontend/backend and
+  runs ``zmq.proxy(frontend, backend)`` in a thread (the main thread only
+  waits for the consumer's result);
+* ``--impl c``: benchmarks/c/proxy.c, i.e. libzmq's own ``zmq_proxy`` with
+  the same sockets, in its own process.
+
+``--mode monitored`` runs ``zmq.devices.monitored_queue(frontend, backend,
+mon)`` with a PUB monitor socket (bound on inproc, no subscribers) instead;
+its C counterpart is proxy.c with a capture PUB socket.  The consumer times
+from the first message to the last.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import _common as C
+
+
+def parser():
+    p = C.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
+    p.add_argument("--mode", choices=("proxy", "monitored"), default="proxy")
+    p.add_argument("--count", type=int, default=2_000_000)
+    p.add_argument("--size", type=int, default=64)
+    return p
+
+
+def run_peers(args, frontend: str, backend: str) -> dict:
+    exe = C.c_binary("throughput")
+    n, size = str(args.count), str(args.size)
+    consumer = C.spawn([exe, "recv", "connect", backend, n, size, "1"])
+    producer = C.spawn([exe, "send", "connect", frontend, n, size, "1"])
+    out, err = C.reap(consumer, 120)
+    _, perr = C.reap(producer, 30)
+    if consumer.returncode != 0:
+        raise RuntimeError(f"consumer failed: {err.strip()[:500]}")
+    if producer.returncode != 0:
+        raise RuntimeError(f"producer failed: {perr.strip()[:500]}")
+    return C.last_json(out)
+
+
+def run_c(args) -> dict:
+    cmd = [C.c_binary("proxy"), "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"]
+    if args.mode == "monitored":
+        cmd.append("inproc://bench-capture")
+    proxy = C.spawn(cmd)
+    try:
+        frontend, backend = C.read_announce(proxy).split()
+        return run_peers(args, frontend, backend)
+    finally:
+        C.stop(proxy)
+
+
+def run_py(args) -> dict:
+    zmq = C.load_impl(args.impl)
+    if args.mode == "monitored":
+        try:
+            from importlib import import_module
+
+            monitored_queue = import_module(args.impl + ".devices").monitored_queue
+        except (ImportError, AttributeError) as e:
+            raise C.BenchSkip(f"{args.impl}.devices.monitored_queue unavailable: {e}") from None
+    C.c_binary("throughput")  # skip before binding anything if there is no compiler
+    ctx = zmq.Context()
+    front = ctx.socket(zmq.PULL)
+    back = ctx.socket(zmq.PUSH)
+    socks = [front, back]
+    for s in socks:
+        s.setsockopt(zmq.LINGER, 0)
+    front.bind("tcp://127.0.0.1:*")
+    back.bind("tcp://127.0.0.1:*")
+    if args.mode == "monitored":
+        mon = ctx.socket(zmq.PUB)
+        mon.setsockopt(zmq.LINGER, 0)
+        mon.bind("inproc://bench-monitor")
+        socks.append(mon)
+    frontend = front.getsockopt(zmq.LAST_ENDPOINT).decode()
+    backend = back.getsockopt(zmq.LAST_ENDPOINT).decode()
+    outcome: list[BaseException] = []
+
+    def device():
+        try:
+            if args.mode == "monitored":
+                monitored_queue(front, back, mon)
+            else:
+                zmq.proxy(front, back)
+        except zmq.ZMQError as e:  # ContextTerminated when we stop it
+            if e.errno != zmq.ETERM:
+                outcome.append(e)
+        except Exception as e:  # noqa: BLE001 - reported by the main thread
+            outcome.append(e)
+        finally:
+            for s in socks:
+                s.close(linger=0)
+
+    t = threading.Thread(target=device, name="bench-proxy", daemon=True)
+    t.start()
+    try:
+        res = run_peers(args, frontend, backend)
+    except Exception:
+        if outcome:
+            raise RuntimeError(f"proxy thread failed: {outcome[0]!r}") from None
+        raise
+    C.exit_hard_after(20)  # if stopping the proxy hangs, still exit
+    res["_stop"] = (ctx, t, outcome)
+    return res
+
+
+def main(argv=None) -> None:
+    args = parser().parse_args(argv)
+    res = run_c(args) if args.impl == "c" else run_py(args)
+    name = "proxy_throughput" if args.mode == "proxy" else "monitored_queue"
+    C.emit(
+        name,
+        args.impl,
+        res["rate"],
+        "msg/s",
+        seconds=res["seconds"],
+        count=res["count"],
+        size=args.size,
+        mode=args.mode,
+    )
+    if "_stop" in res:
+        ctx, t, outcome = res["_stop"]
+        ctx.term()  # makes the proxy return with ETERM; the thread closes the sockets
+        t.join(10)
+        if outcome:
+            sys.stderr.write(f"warning: proxy thread ended with {outcome[0]!r}\n")
+
+
+if __name__ == "__main__":
+    C.main_guard(main)
+    sys.exit(0)

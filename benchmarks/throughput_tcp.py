@@ -1,0 +1,174 @@
+"""PUSH -> PULL throughput over tcp://127.0.0.1, sender in a separate process.
+
+The measuring process binds a PULL socket, starts a sender process (same
+implementation unless --sender c) that connects a PUSH socket and sends COUNT
+messages, and receives them with the default ``copy=True`` (``recv()`` /
+``recv_multipart()``).  The rate is timed from the first message received to
+the last one, so process start-up and connection set-up are excluded.
+
+--parts 1 (default) uses send/recv; --parts N > 1 uses send_multipart /
+recv_multipart with N frames per message (COUNT counts whole messages).
+
+--impl c runs the C peer (benchmarks/c/throughput.c) on both ends: the
+libzmq ceiling, for information.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import _common as C
+
+BENCH = "throughput_tcp"
+
+
+def parser():
+    p = C.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
+    p.add_argument("--role", choices=("recv", "send"), default="recv")
+    p.add_argument("--endpoint", default="tcp://127.0.0.1:*")
+    p.add_argument("--count", type=int, default=1_000_000)
+    p.add_argument("--size", type=int, default=64)
+    p.add_argument("--parts", type=int, default=1)
+    p.add_argument(
+        "--sender",
+        choices=("same", "c"),
+        default="same",
+        help="sender implementation: the one under test (default) or the C peer",
+    )
+    p.add_argument("--bench-name", default=None, help=C.argparse.SUPPRESS)
+    return p
+
+
+def run_sender(args) -> None:
+    zmq = C.load_impl(args.impl)
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.PUSH)
+    s.setsockopt(zmq.LINGER, 10000)
+    s.setsockopt(zmq.SNDTIMEO, 30000)
+    s.connect(args.endpoint)
+    payload = b"x" * args.size
+    n = args.count
+    if args.parts == 1:
+        send = s.send
+        for _ in range(n):
+            send(payload)
+    else:
+        frames = [payload] * args.parts
+        send_multipart = s.send_multipart
+        for _ in range(n):
+            send_multipart(frames)
+    s.close()
+    ctx.term()
+
+
+def start_sender(args, endpoint: str):
+    common = [
+        "--endpoint",
+        endpoint,
+        "--count",
+        args.count,
+        "--size",
+        args.size,
+        "--parts",
+        args.parts,
+    ]
+    if args.sender == "c" or args.impl == "c":
+        exe = C.c_binary("throughput")
+        cmd = [exe, "send", "connect", endpoint, str(args.count), str(args.size), str(args.parts)]
+        return C.spawn(cmd)
+    return C.spawn(
+        C.python_cmd("throughput_tcp.py", "--impl", args.impl, "--role", "send", *common)
+    )
+
+
+def run_receiver_c(args) -> dict:
+    exe = C.c_binary("throughput")
+    recv = C.spawn(
+        [exe, "recv", "bind", args.endpoint, str(args.count), str(args.size), str(args.parts)]
+    )
+    try:
+        endpoint = C.read_announce(recv)
+        sender = start_sender(args, endpoint)
+        out, err = C.reap(recv, 120)
+        if recv.returncode != 0:
+            raise RuntimeError(f"C receiver failed: {err.strip()}")
+        res = C.last_json(out)
+    finally:
+        C.stop(recv)
+    _, serr = C.reap(sender, 30)
+    if sender.returncode != 0:
+        raise RuntimeError(f"sender failed: {serr.strip()}")
+    return {"rate": res["rate"], "seconds": res["seconds"], "count": res["count"]}
+
+
+def run_receiver_py(args) -> dict:
+    zmq = C.load_impl(args.impl)
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.PULL)
+    s.setsockopt(zmq.LINGER, 0)
+    s.setsockopt(zmq.RCVTIMEO, 30000)
+    s.bind(args.endpoint)
+    endpoint = s.getsockopt(zmq.LAST_ENDPOINT).decode()
+    sender = start_sender(args, endpoint)
+    n = args.count
+    size = args.size
+    parts = args.parts
+    perf = C.time.perf_counter
+    try:
+        if parts == 1:
+            recv = s.recv
+            first = recv()
+            t0 = perf()
+            for _ in range(n - 1):
+                recv()
+            t1 = perf()
+            ok = len(first) == size
+        else:
+            recv_multipart = s.recv_multipart
+            first = recv_multipart()
+            t0 = perf()
+            for _ in range(n - 1):
+                msg = recv_multipart()
+            t1 = perf()
+            ok = len(first) == parts and all(len(f) == size for f in first)
+            if n > 1:
+                ok = ok and len(msg) == parts
+    except zmq.Again:
+        raise RuntimeError("receiver timed out waiting for the sender") from None
+    finally:
+        _, serr = C.reap(sender, 30)
+    if sender.returncode != 0:
+        raise RuntimeError(f"sender failed (rc={sender.returncode}): {serr.strip()[:500]}")
+    if not ok:
+        raise RuntimeError("received messages have the wrong shape")
+    s.close()
+    ctx.term()
+    dt = t1 - t0
+    return {"rate": (n - 1) / dt, "seconds": dt, "count": n - 1}
+
+
+def main(argv=None) -> None:
+    args = parser().parse_args(argv)
+    if args.role == "send":
+        if args.impl == "c":
+            raise SystemExit("the C sender is benchmarks/c/throughput.c")
+        run_sender(args)
+        return
+    res = run_receiver_c(args) if args.impl == "c" else run_receiver_py(args)
+    name = args.bench_name or (BENCH if args.parts == 1 else "throughput_multipart")
+    C.emit(
+        name,
+        args.impl,
+        res["rate"],
+        "msg/s",
+        seconds=res["seconds"],
+        count=res["count"],
+        parts=args.parts,
+        size=args.size,
+        sender=args.sender,
+    )
+
+
+if __name__ == "__main__":
+    C.main_guard(main)
+    sys.exit(0)

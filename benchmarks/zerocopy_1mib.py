@@ -1,0 +1,143 @@
+"""Zero-copy throughput of 1 MiB buffers: send(buf, copy=False) -> recv(copy=False).
+
+The same 1 MiB buffer (a numpy uint8 array by default, or a bytes object with
+--buffer bytes) is sent COUNT times with ``copy=False`` over inproc://
+(default) or tcp://127.0.0.1 (--transport tcp) and received with
+``copy=False``; each Frame is checked to expose a SIZE-byte buffer
+(``memoryview(frame).nbytes``).  The figure is MB/s (10^6 bytes) of payload.
+
+By default one thread alternates batches of BATCH sends and BATCH receives,
+so the figure is the per-message cost of the two calls (plus whatever the
+binding does to release zero-copy buffers) without thread-scheduling noise;
+``--threaded`` puts the sender in a second thread instead.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import _common as C
+
+BENCH = "zerocopy_1mib"
+
+
+def main(argv=None) -> None:
+    p = C.base_parser(__doc__.splitlines()[0])
+    p.add_argument("--count", type=int, default=20_000)
+    p.add_argument("--size", type=int, default=1 << 20)
+    p.add_argument("--buffer", choices=("numpy", "bytes"), default="numpy")
+    p.add_argument("--transport", choices=("inproc", "tcp"), default="inproc")
+    p.add_argument(
+        "--threaded",
+        action="store_true",
+        help="sender in a second thread (default: one thread, batched send/recv)",
+    )
+    p.add_argument("--batch", type=int, default=100, help="messages per batch (one thread)")
+    args = p.parse_args(argv)
+    zmq = C.load_impl(args.impl)
+
+    if args.buffer == "numpy":
+        try:
+            import numpy
+        except ImportError:
+            raise C.BenchSkip("numpy is not installed (use --buffer bytes)") from None
+        buf = numpy.arange(args.size, dtype=numpy.uint8)
+    else:
+        buf = bytes(range(256)) * (args.size // 256) + bytes(args.size % 256)
+
+    ctx = zmq.Context()
+    pull = ctx.socket(zmq.PULL)
+    pull.setsockopt(zmq.LINGER, 0)
+    pull.setsockopt(zmq.RCVTIMEO, 30000)
+    if args.transport == "inproc":
+        pull.bind("inproc://bench-zerocopy")
+        endpoint = "inproc://bench-zerocopy"
+    else:
+        pull.bind("tcp://127.0.0.1:*")
+        endpoint = pull.getsockopt(zmq.LAST_ENDPOINT).decode()
+    n = args.count
+    size = args.size
+    perf = C.time.perf_counter
+    errors: list[BaseException] = []
+    bad = 0
+
+    push = ctx.socket(zmq.PUSH)
+    push.setsockopt(zmq.LINGER, 5000)
+    push.setsockopt(zmq.SNDTIMEO, 30000)
+
+    def sender():
+        try:
+            push.connect(endpoint)
+            send = push.send
+            for _ in range(n):
+                send(buf, copy=False)
+        except Exception as e:  # noqa: BLE001 - reported by the main thread
+            errors.append(e)
+
+    recv = pull.recv
+    try:
+        if args.threaded:
+            t = threading.Thread(target=sender, name="bench-zc-sender", daemon=True)
+            t.start()
+            frame = recv(copy=False)
+            bad += memoryview(frame).nbytes != size
+            t0 = perf()
+            for _ in range(n - 1):
+                frame = recv(copy=False)
+                bad += memoryview(frame).nbytes != size
+            t1 = perf()
+            t.join(30)
+            timed = n - 1
+        else:
+            # one thread, batches of BATCH sends then BATCH receives: no thread
+            # scheduling in the figure, only the per-message cost of both calls
+            push.connect(endpoint)
+            send = push.send
+            batch = max(1, min(args.batch, 500))
+            send(buf, copy=False)  # connect / warm up
+            recv(copy=False)
+            t0 = perf()
+            done = 0
+            while done < n:
+                k = min(batch, n - done)
+                for _ in range(k):
+                    send(buf, copy=False)
+                for _ in range(k):
+                    frame = recv(copy=False)
+                    bad += memoryview(frame).nbytes != size
+                done += k
+            t1 = perf()
+            timed = n
+    except zmq.Again:
+        raise RuntimeError(f"receiver timed out; sender errors: {errors!r}") from None
+    if bytes(memoryview(frame)[:300]) != bytes(memoryview(buf).cast("B")[:300]):
+        raise RuntimeError("payload corrupted")
+    del frame
+    if errors:
+        raise RuntimeError(f"sender failed: {errors[0]!r}")
+    if bad:
+        raise RuntimeError(f"{bad} frames had the wrong size")
+    dt = t1 - t0
+    mbps = timed * size / dt / 1e6
+    C.emit(
+        BENCH,
+        args.impl,
+        mbps,
+        "MB/s",
+        seconds=dt,
+        count=timed,
+        msgs_per_s=timed / dt,
+        size=size,
+        buffer=args.buffer,
+        transport=args.transport,
+    )
+    C.exit_hard_after(20)
+    push.close()
+    pull.close()
+    ctx.term()
+
+
+if __name__ == "__main__":
+    C.main_guard(main)
+    sys.exit(0)

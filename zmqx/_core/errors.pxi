@@ -1,0 +1,38 @@
+# The error funnel: every failing libzmq call ends here.
+
+from zmqx.error import Again, ContextTerminated, InterruptedSystemCall, ZMQError
+
+
+def strerror(int errnum):
+    """Describe a libzmq or system error number."""
+    return zmq_strerror(errnum).decode("utf-8", "replace")
+
+
+def zmq_errno():
+    """The calling thread's last libzmq error number."""
+    return zmq_errno_c()
+
+
+cdef object error_for(int errnum, str msg=None):
+    """The exception for errnum, returned (not raised) so async callers can store it."""
+    if errnum == EAGAIN:
+        return Again(errnum, msg)
+    if errnum == ETERM:
+        return ContextTerminated(errnum, msg)
+    if errnum == EINTR:
+        return InterruptedSystemCall(errnum, msg)
+    return ZMQError(errnum, msg)
+
+
+cdef int raise_zmq_error(int errnum=-1) except -1:
+    """Raise the exception for errnum (default: the thread's current libzmq errno)."""
+    if errnum < 0:
+        errnum = zmq_errno_c()
+    raise error_for(errnum)
+
+
+cdef int check_signals() except -1:
+    """Run Python signal handlers now; raises what they raise (e.g. KeyboardInterrupt)."""
+    if PyErr_CheckSignals() < 0:
+        return -1
+    return 0

@@ -1,0 +1,250 @@
+# Poller and select: many sockets and plain fds at once.
+#
+# The readiness machine: a libzmq socket's FD is readable only when commands are
+# waiting for the socket, and ZMQ_EVENTS (which processes them) is the truth.
+# Each Socket caches the EVENTS it last read, invalidated by any call on it; a
+# poll reads EVENTS only for sockets whose FD has news or whose cache is stale.
+# So an idle socket costs one pollfd in one poll() syscall, not a syscall of its
+# own, and the registration (the pollfd array) is kept between calls.
+
+cdef extern from "poll.h" nogil:
+    struct pollfd:
+        int fd
+        short events
+        short revents
+    int poll(pollfd *fds, unsigned long nfds, int timeout)
+    enum:
+        POLLIN
+        POLLOUT
+        POLLERR
+        POLLPRI
+        POLLHUP
+        POLLNVAL
+
+
+cdef inline int socket_events(Socket s) except -1:
+    """ZMQ_EVENTS of s, from the cache when nothing can have changed."""
+    cdef size_t size = sizeof(int)
+    if not s._events_valid:
+        if zmq_getsockopt(s.handle, ZMQ_EVENTS, &s._events, &size) < 0:
+            raise_zmq_error()
+        s._events_valid = True
+    return s._events
+
+
+cdef inline short zmq_events_of_fd(short revents, short wanted) noexcept nogil:
+    cdef short events = 0
+    if revents & (POLLIN | POLLPRI | POLLHUP):
+        events |= ZMQ_POLLIN
+    if revents & POLLOUT:
+        events |= ZMQ_POLLOUT
+    if revents & (POLLERR | POLLNVAL):
+        events |= ZMQ_POLLERR
+    return events & (wanted | ZMQ_POLLERR)
+
+
+def _fd_of(obj):
+    if isinstance(obj, int):
+        return obj
+    if hasattr(obj, "fileno"):
+        return obj.fileno()
+    raise TypeError(f"cannot poll {type(obj).__name__}: not a Socket, fd or object with fileno()")
+
+
+cdef class Poller:
+    """Wait for events on several sockets and file descriptors.
+
+    register(obj, flags) accepts zmqx Sockets, ints (fds) and objects with
+    fileno(); poll(timeout_ms) returns [(obj, events), ...] for those ready.
+    """
+
+    cdef public list sockets        # [(obj, flags)], in registration order
+    cdef public dict _map           # obj -> index in sockets
+    cdef list _socket_of            # per entry: the Socket, or None for a plain fd
+    cdef pollfd *_fds               # per entry, plus one slot for the waker
+    cdef short *_wanted             # per entry: the flags asked for
+    cdef Py_ssize_t _count
+    cdef bint _stale                # registration changed since _fds was built
+    cdef zmqx_waker _waker
+
+    def __cinit__(self):
+        self.sockets = []
+        self._map = {}
+        self._socket_of = []
+        self._waker.read_fd = self._waker.write_fd = -1
+
+    def __dealloc__(self):
+        free(self._fds)
+        free(self._wanted)
+        zmqx_waker_close(&self._waker)
+
+    def __contains__(self, obj):
+        return obj in self._map
+
+    def register(self, socket, int flags=ZMQ_POLLIN | ZMQ_POLLOUT):
+        """Watch socket for flags (POLLIN, POLLOUT, POLLERR); flags=0 unregisters."""
+        if not flags:
+            if socket in self._map:
+                self.unregister(socket)
+            return
+        if not isinstance(socket, Socket):
+            _fd_of(socket)  # fail now, not at poll time
+        index = self._map.get(socket)
+        if index is None:
+            self._map[socket] = len(self.sockets)
+            self.sockets.append((socket, flags))
+        else:
+            self.sockets[index] = (socket, flags)
+        self._stale = True
+
+    modify = register
+
+    def unregister(self, socket):
+        """Stop watching socket (KeyError if it was not registered)."""
+        index = self._map.pop(socket)
+        del self.sockets[index]
+        for obj, _ in self.sockets[index:]:
+            self._map[obj] -= 1
+        self._stale = True
+
+    cdef int _rebuild(self) except -1:
+        cdef Py_ssize_t i, n = len(self.sockets)
+        cdef pollfd *fds = <pollfd *>realloc(self._fds, (n + 1) * sizeof(pollfd))
+        if fds == NULL:
+            raise MemoryError()
+        self._fds = fds
+        cdef short *wanted = <short *>realloc(self._wanted, (n + 1) * sizeof(short))
+        if wanted == NULL:
+            raise MemoryError()
+        self._wanted = wanted
+        self._socket_of = []
+        for i in range(n):
+            obj, flags = self.sockets[i]
+            self._wanted[i] = flags
+            if isinstance(obj, Socket):
+                check_socket(<Socket>obj)
+                self._fds[i].fd = (<Socket>obj).getsockopt(ZMQ_FD)
+                self._fds[i].events = POLLIN  # the FD only ever signals "news"
+                self._socket_of.append(obj)
+            else:
+                self._fds[i].fd = _fd_of(obj)
+                self._fds[i].events = ((POLLIN if flags & ZMQ_POLLIN else 0)
+                                       | (POLLOUT if flags & ZMQ_POLLOUT else 0))
+                self._socket_of.append(None)
+        self._count = n
+        self._stale = False
+        return 0
+
+    cdef list _collect(self):
+        """Ready entries, refreshing readiness where the FDs had news."""
+        cdef Py_ssize_t i
+        cdef int events
+        cdef Socket s
+        cdef list ready = []
+        for i in range(self._count):
+            sock = self._socket_of[i]
+            if sock is not None:
+                s = <Socket>sock
+                if self._fds[i].revents:
+                    s._events_valid = False
+                events = socket_events(s) & self._wanted[i]
+            else:
+                events = zmq_events_of_fd(self._fds[i].revents, self._wanted[i])
+            if events:
+                ready.append((self.sockets[i][0], events))
+        return ready
+
+    def poll(self, timeout=None):
+        """Wait up to timeout ms (None or negative: forever) for registered events;
+        returns [(obj, events), ...], empty on timeout."""
+        cdef Py_ssize_t i
+        cdef int rc, err
+        cdef int64_t deadline, wait_ms
+        cdef Socket s
+        cdef bint in_main = PyThread_get_thread_ident() == _main_thread
+        cdef Py_ssize_t nfds
+        if self._stale:
+            self._rebuild()
+        for sock in self._socket_of:
+            if sock is not None:
+                check_socket(<Socket>sock)
+        if timeout is None or timeout < 0:
+            deadline = -1
+        else:
+            deadline = zmqx_now_ms() + <int64_t>int(timeout)
+        # First pass: no waiting, GIL held.
+        nfds = self._count
+        rc = poll(self._fds, nfds, 0)
+        if rc < 0 and errno_c != EINTR:
+            PyErr_SetFromErrno(OSError)
+            return None
+        if rc < 0:
+            for i in range(nfds):
+                self._fds[i].revents = POLLIN  # re-read everything
+        ready = self._collect()
+        if ready or deadline >= 0 and zmqx_now_ms() >= deadline:
+            return ready
+        open_waker(&self._waker)
+        self._fds[nfds].fd = self._waker.read_fd
+        self._fds[nfds].events = POLLIN
+        while True:
+            wait_ms = -1 if deadline < 0 else max(0, deadline - zmqx_now_ms())
+            if in_main and (wait_ms < 0 or wait_ms > SIGNAL_SLICE_MS):
+                wait_ms = SIGNAL_SLICE_MS
+            for sock in self._socket_of:
+                if sock is not None:
+                    (<Socket>sock)._waiter = &self._waker
+            with nogil:
+                rc = poll(self._fds, nfds + 1, <int>wait_ms)
+                err = errno_c
+            closed = False
+            for sock in self._socket_of:
+                if sock is not None:
+                    s = <Socket>sock
+                    s._waiter = NULL
+                    if s._closing:
+                        finish_deferred_close(s)
+                        closed = True
+            if closed:
+                raise ZMQError(ENOTSOCK, "a polled socket was closed by another thread")
+            if self._fds[nfds].revents:
+                zmqx_waker_drain(&self._waker)
+            if rc < 0:
+                if err != EINTR:
+                    errno_set(err)
+                    PyErr_SetFromErrno(OSError)
+                    return None
+                check_signals()
+                continue
+            if rc > 0:
+                ready = self._collect()
+                if ready:
+                    return ready
+            if in_main:
+                check_signals()
+            if deadline >= 0 and zmqx_now_ms() >= deadline:
+                return []
+
+
+cdef extern from "errno.h" nogil:
+    int errno_c "errno"
+
+
+cdef inline void errno_set(int value) noexcept nogil:
+    global errno_c
+    errno_c = value
+
+
+def select(rlist, wlist, xlist, timeout=None):
+    """select() for sockets and fds: wait up to timeout seconds (None: forever);
+    returns the (readable, writable, errored) lists."""
+    poller = Poller()
+    for objects, flag in ((rlist, ZMQ_POLLIN), (wlist, ZMQ_POLLOUT), (xlist, ZMQ_POLLERR)):
+        for obj in objects:
+            flags = poller._map.get(obj)
+            current = 0 if flags is None else poller.sockets[flags][1]
+            poller.register(obj, current | flag)
+    ready = dict(poller.poll(None if timeout is None or timeout < 0 else timeout * 1000))
+    return ([s for s in rlist if ready.get(s, 0) & ZMQ_POLLIN],
+            [s for s in wlist if ready.get(s, 0) & ZMQ_POLLOUT],
+            [s for s in xlist if ready.get(s, 0) & ZMQ_POLLERR])

@@ -1,0 +1,147 @@
+"""Context: the compiled context plus default socket options, the process-wide
+instance, and pyzmq's conveniences."""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+
+from zmqx._core import _core
+from zmqx._options import is_plain_attribute, option_named
+from zmqx.constants import ContextOption, SocketOption
+from zmqx.error import ZMQError
+from zmqx.socket import Socket
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = ["Context"]
+
+# Socket() keyword arguments; any other keyword given to Context.socket is an option.
+_SOCKET_INIT_KEYWORDS = frozenset({"shadow", "copy_threshold"})
+
+
+class Context(_core.Context):
+    """A ZeroMQ context: makes sockets and runs their I/O threads. Thread-safe.
+
+    Socket options set on a context (`ctx.linger = 0`, `ctx.setsockopt(...)`)
+    become defaults for the sockets it makes afterwards; options that do not
+    apply to a socket's type are skipped for it.
+    """
+
+    sockopts: dict[int, Any]
+    _socket_class: type[Socket] = Socket
+    _instance: Context | None = None
+    _instance_lock = threading.Lock()
+    _instance_pid: int | None = None
+
+    def __init__(self, io_threads: int | Context = 1, shadow: Context | int = 0) -> None:
+        super().__init__(io_threads, shadow)
+        self.sockopts = {}
+
+    @classmethod
+    def instance(cls, io_threads: int = 1) -> Context:
+        """The process-wide context of this class, made on first use (and again
+        after a fork, or once it was terminated)."""
+        instance = cls.__dict__.get("_instance")
+        if instance is None or instance.closed or cls._instance_pid != os.getpid():
+            with cls._instance_lock:
+                instance = cls.__dict__.get("_instance")
+                if instance is None or instance.closed or cls._instance_pid != os.getpid():
+                    instance = cls(io_threads)
+                    cls._instance = instance
+                    cls._instance_pid = os.getpid()
+        return instance
+
+    @classmethod
+    def shadow(cls, address: int) -> Context:
+        """Wrap the libzmq context at address (e.g. another library's `underlying`)."""
+        return cls(shadow=address)
+
+    def socket(self, socket_type: int, socket_class: type[Socket] | None = None,
+               **kwargs: Any) -> Socket:
+        """Make a socket of socket_type; keywords are Socket() arguments
+        (copy_threshold) or socket options (e.g. linger=0, subscribe=b"")."""
+        init_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _SOCKET_INIT_KEYWORDS}
+        options = []
+        for name, value in kwargs.items():
+            found = option_named(name, SocketOption)
+            if found is None:
+                raise TypeError(f"socket() got an unexpected keyword argument {name!r}")
+            options.append((found[1], value))
+        sock = (socket_class or self._socket_class)(self, socket_type, **init_kwargs)
+        try:
+            for option, value in self.sockopts.items():
+                try:
+                    sock.set(option, value)
+                except ZMQError as e:
+                    if e.errno != errno.EINVAL:
+                        raise  # EINVAL: the default does not apply to this type
+            for option, value in options:
+                sock.set(option, value)
+        except BaseException:
+            sock.close(linger=0)
+            raise
+        return sock
+
+    def setsockopt(self, opt: int, value: Any) -> None:
+        """Set a default option for sockets made from now on."""
+        self.sockopts[opt] = value
+
+    def getsockopt(self, opt: int) -> Any:
+        """A default socket option set with setsockopt (KeyError if unset)."""
+        return self.sockopts[opt]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        found = option_named(name, ContextOption, SocketOption)
+        if found is None:
+            raise AttributeError(f"{type(self).__name__} has no such option: {name.upper()}")
+        upper, option = found
+        if upper in ContextOption.__members__:
+            return self.get(option)
+        try:
+            return self.sockopts[option]
+        except KeyError:
+            raise AttributeError(upper) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if is_plain_attribute(self, name):
+            object.__setattr__(self, name, value)
+            return
+        found = option_named(name, ContextOption, SocketOption)
+        if found is None:
+            raise AttributeError(f"{type(self).__name__} has no such option: {name.upper()}")
+        upper, option = found
+        if upper in ContextOption.__members__:
+            self.set(option, value)
+        else:
+            self.sockopts[option] = value
+
+    def __delattr__(self, name: str) -> None:
+        found = option_named(name, SocketOption)
+        if found is not None and not is_plain_attribute(self, name):
+            self.sockopts.pop(found[1], None)
+        else:
+            object.__delattr__(self, name)
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.destroy()
+
+    def __repr__(self) -> str:
+        cls = type(self)
+        if self.closed:
+            state = "closed"
+        else:
+            n = sum(1 for s in self._sockets if not s.closed)
+            state = f"{n} socket{'' if n == 1 else 's'}"
+        return f"<{cls.__module__}.{cls.__name__}({state}) at {id(self):#x}>"
+
+
+Context.__module__ = "zmqx"

@@ -1,0 +1,270 @@
+"""Socket: the compiled socket plus serialization, options as attributes, and
+the conveniences of pyzmq's API."""
+
+from __future__ import annotations
+
+import errno
+import pickle
+import random
+
+import zmqx
+from zmqx._core import _core
+from zmqx._options import is_plain_attribute, option_named
+from zmqx.constants import EVENT_ALL, PAIR, SocketOption, SocketType
+from zmqx.error import ZMQBindError, ZMQError
+
+__all__ = ["Socket"]
+
+_HWM = int(SocketOption.HWM)
+
+
+class _EndpointContext:
+    """What bind() and connect() return: usable as a context manager that undoes
+    the bind or connect at exit."""
+
+    __slots__ = ("socket", "addr", "_undo")
+
+    def __init__(self, socket: Socket, addr: str, undo: str) -> None:
+        self.socket = socket
+        self.addr = addr
+        self._undo = undo
+
+    def __enter__(self) -> Socket:
+        return self.socket
+
+    def __exit__(self, *exc: object) -> None:
+        if self.socket.closed:
+            return
+        try:
+            getattr(self.socket, self._undo)(self.addr)
+        except ZMQError as e:
+            if e.errno not in (errno.ENOENT, zmqx.ENOTSOCK):
+                raise
+
+    def __repr__(self) -> str:
+        return f"<{self._undo[2:]} context of {self.socket!r} at {self.addr!r}>"
+
+
+class Socket(_core.Socket):
+    """A ZeroMQ socket (not thread-safe: use it from one thread at a time).
+
+    Make sockets with `Context.socket(type)`. Socket options read and write as
+    attributes too: `sock.linger = 0`, `sock.identity`, `sock.RCVTIMEO`.
+    """
+
+    _monitor_socket: Socket | None = None
+
+    def __init__(
+        self,
+        ctx_or_socket: object = None,
+        socket_type: int = 0,
+        *,
+        shadow: object = 0,
+        copy_threshold: int | None = None,
+    ) -> None:
+        if copy_threshold is None:
+            copy_threshold = zmqx.COPY_THRESHOLD
+        super().__init__(ctx_or_socket, socket_type, shadow=shadow, copy_threshold=copy_threshold)
+
+    @classmethod
+    def shadow(cls, address: int) -> Socket:
+        """Wrap the libzmq socket at address (e.g. another library's `underlying`)."""
+        return cls(shadow=address)
+
+    # ---- options as attributes ----------------------------------------------
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        found = option_named(name, SocketOption)
+        if found is None:
+            raise AttributeError(f"{type(self).__name__} has no such option: {name.upper()}")
+        upper, option = found
+        if upper == "HWM":
+            return self.get_hwm()
+        return self.get(option)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if is_plain_attribute(self, name):
+            object.__setattr__(self, name, value)
+            return
+        found = option_named(name, SocketOption)
+        if found is None:
+            raise AttributeError(f"{type(self).__name__} has no such option: {name.upper()}")
+        upper, option = found
+        if upper == "HWM":
+            self.set_hwm(value)  # type: ignore[arg-type]
+        else:
+            self.set(option, value)
+
+    def get_hwm(self) -> int:
+        """The high-water mark (SNDHWM; set_hwm keeps it equal to RCVHWM)."""
+        return self.get(zmqx.SNDHWM)
+
+    def set_hwm(self, value: int) -> None:
+        """Set both SNDHWM and RCVHWM."""
+        self.set(zmqx.SNDHWM, value)
+        self.set(zmqx.RCVHWM, value)
+
+    hwm = property(get_hwm, set_hwm, doc="SNDHWM and RCVHWM together.")
+
+    def setsockopt_string(self, option: int, optval: str, encoding: str = "utf-8") -> None:
+        """Set a text option from str."""
+        if not isinstance(optval, str):
+            raise TypeError(f"expected str, got {type(optval).__name__}")
+        self.set(option, optval.encode(encoding))
+
+    def getsockopt_string(self, option: int, encoding: str = "utf-8") -> str:
+        """Get a text option as str."""
+        value = self.get(option)
+        if not isinstance(value, bytes):
+            raise TypeError(f"option {option} is not a text option")
+        return value.decode(encoding)
+
+    setsockopt_unicode = setsockopt_string
+    getsockopt_unicode = getsockopt_string
+    set_string = setsockopt_string
+    get_string = getsockopt_string
+
+    @property
+    def type(self) -> SocketType:
+        """The socket's type (SocketType)."""
+        return SocketType(self._type)
+
+    socket_type = type
+
+    def subscribe(self, topic: str | bytes) -> None:
+        """SUB: receive messages that start with topic."""
+        if isinstance(topic, str):
+            topic = topic.encode("utf-8")
+        self.set(zmqx.SUBSCRIBE, topic)
+
+    def unsubscribe(self, topic: str | bytes) -> None:
+        """SUB: undo a subscribe(topic)."""
+        if isinstance(topic, str):
+            topic = topic.encode("utf-8")
+        self.set(zmqx.UNSUBSCRIBE, topic)
+
+    # ---- endpoints -----------------------------------------------------------
+
+    def bind(self, addr: str) -> _EndpointContext:  # type: ignore[override]
+        """Bind to addr; `with sock.bind(addr):` unbinds at the end."""
+        super().bind(addr)
+        return _EndpointContext(self, addr, "unbind")
+
+    def connect(self, addr: str) -> _EndpointContext:  # type: ignore[override]
+        """Connect to addr; `with sock.connect(addr):` disconnects at the end."""
+        super().connect(addr)
+        return _EndpointContext(self, addr, "disconnect")
+
+    def bind_to_random_port(
+        self, addr: str, min_port: int = 49152, max_port: int = 65536, max_tries: int = 100
+    ) -> int:
+        """Bind to a free port of addr (e.g. "tcp://127.0.0.1") and return it."""
+        if min_port == 49152 and max_port == 65536:
+            # the default range is the OS's ephemeral range: let the OS choose
+            super().bind(f"{addr}:*")
+            endpoint = self.get(zmqx.LAST_ENDPOINT).decode()
+            return int(endpoint.rsplit(":", 1)[-1])
+        for _ in range(max_tries):
+            port = random.randrange(min_port, max_port)
+            try:
+                super().bind(f"{addr}:{port}")
+            except ZMQError as e:
+                if e.errno not in (errno.EADDRINUSE, errno.EACCES):
+                    raise
+            else:
+                return port
+        raise ZMQBindError("Could not bind socket to random port.")
+
+    # ---- serialization -------------------------------------------------------
+
+    def send_string(
+        self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kwargs: object
+    ) -> object:
+        """Send a str, encoded (utf-8 by default)."""
+        if not isinstance(u, str):
+            raise TypeError("str objects only")
+        return self.send(u.encode(encoding), flags=flags, copy=copy, **kwargs)
+
+    def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
+        """Receive a message and decode it to str."""
+        return self.recv(flags).decode(encoding)
+
+    send_unicode = send_string
+    recv_unicode = recv_string
+
+    def send_pyobj(
+        self, obj: object, flags: int = 0, protocol: int = pickle.DEFAULT_PROTOCOL, **kwargs: object
+    ) -> object:
+        """Send a pickled object. Only unpickle data from peers you trust."""
+        return self.send(pickle.dumps(obj, protocol), flags=flags, **kwargs)
+
+    def recv_pyobj(self, flags: int = 0) -> object:
+        """Receive and unpickle an object. Only unpickle data from peers you trust."""
+        return pickle.loads(self.recv(flags))
+
+    def send_json(self, obj: object, flags: int = 0, **kwargs: object) -> object:
+        """Send obj as JSON; kwargs go to json.dumps (and send's own: copy, track...)."""
+        from zmqx.utils import jsonapi
+
+        send_kwargs = {k: kwargs.pop(k) for k in ("copy", "track", "routing_id", "group")
+                       if k in kwargs}
+        return self.send(jsonapi.dumps(obj, **kwargs), flags=flags, **send_kwargs)
+
+    def recv_json(self, flags: int = 0, **kwargs: object) -> object:
+        """Receive a JSON message; kwargs go to json.loads."""
+        from zmqx.utils import jsonapi
+
+        return jsonapi.loads(self.recv(flags), **kwargs)
+
+    def send_serialized(
+        self, msg: object, serialize: object, flags: int = 0, copy: bool = True, **kwargs: object
+    ) -> object:
+        """Send serialize(msg), a list of frames, as one multipart message."""
+        frames = serialize(msg)  # type: ignore[operator]
+        return self.send_multipart(frames, flags=flags, copy=copy, **kwargs)
+
+    def recv_serialized(self, deserialize: object, flags: int = 0, copy: bool = True) -> object:
+        """Receive a multipart message and return deserialize(frames)."""
+        frames = self.recv_multipart(flags, copy=copy)
+        return deserialize(frames)  # type: ignore[operator]
+
+    # ---- monitoring ----------------------------------------------------------
+
+    def get_monitor_socket(self, events: int | None = None, addr: str | None = None) -> Socket:
+        """A PAIR socket receiving this socket's events (see zmqx.utils.monitor)."""
+        if self._monitor_socket is not None and not self._monitor_socket.closed:
+            return self._monitor_socket
+        if addr is None:
+            addr = f"inproc://monitor.s-{self.underlying:x}"
+        self.monitor(addr, EVENT_ALL if events is None else events)
+        monitor_socket = self.context.socket(PAIR)
+        monitor_socket.connect(addr)
+        self._monitor_socket = monitor_socket
+        return monitor_socket
+
+    def disable_monitor(self) -> None:
+        """Stop the monitor started by get_monitor_socket()."""
+        self._monitor_socket = None
+        self.monitor(None, 0)
+
+    # ---- lifecycle -----------------------------------------------------------
+
+    def __enter__(self) -> Socket:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        cls = type(self)
+        try:
+            kind = SocketType(self._type).name
+        except ValueError:
+            kind = str(self._type)
+        state = " closed" if self.closed else ""
+        return f"<{cls.__module__}.{cls.__name__}(zmq.{kind}) at {id(self):#x}{state}>"
+
+
+Socket.__module__ = "zmqx"

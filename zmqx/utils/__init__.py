@@ -1,0 +1,1 @@
+"""Pure-Python helper modules for zmqx (mirrors the public ``zmq.utils`` modules)."""
