@@ -208,3 +208,33 @@ def best_per_call(
         timer.timeit(max(1, number // 10))  # warm-up
     best = min(timer.repeat(repeat=repeat, number=number))
     return best / number, number
+
+
+def timed_calls(fn, n: int, chunks: int = 10):
+    """Call ``fn()`` ``n`` times, timing ``chunks`` equal slices separately.
+
+    Returns (last_result, total_seconds, chunk_rates).  Benchmarks report the
+    median slice rate (robust to a short stall caused by another process on a
+    shared machine) and keep the overall rate as an extra.
+    """
+    perf = time.perf_counter
+    chunks = max(1, min(chunks, n))
+    per = n // chunks
+    rates = []
+    last = None
+    done = 0
+    t_start = perf()
+    for c in range(chunks):
+        k = per if c < chunks - 1 else n - done
+        t = perf()
+        for _ in range(k):
+            last = fn()
+        rates.append(k / max(perf() - t, 1e-9))
+        done += k
+    return last, perf() - t_start, rates
+
+
+def median(values):
+    import statistics
+
+    return statistics.median(values)

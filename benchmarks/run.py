@@ -261,7 +261,7 @@ def run_one(bench: Bench, impl: str, args_list: list, env: dict, timeout: float)
         proc.communicate()
         if isinstance(e, KeyboardInterrupt):
             raise
-        return {"error": f"timed out after {timeout:.0f}s (killed)"}
+        return {"error": f"timed out after {timeout:g}s (killed)"}
     wall = time.monotonic() - t0
     try:
         rec = C.last_json(out)

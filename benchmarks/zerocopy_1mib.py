@@ -4,7 +4,8 @@ The same 1 MiB buffer (a numpy uint8 array by default, or a bytes object with
 --buffer bytes) is sent COUNT times with ``copy=False`` over inproc://
 (default) or tcp://127.0.0.1 (--transport tcp) and received with
 ``copy=False``; each Frame is checked to expose a SIZE-byte buffer
-(``memoryview(frame).nbytes``).  The figure is MB/s (10^6 bytes) of payload.
+(``memoryview(frame).nbytes``).  The figure is MB/s (10^6 bytes) of payload,
+the median of CHUNKS timed slices.
 
 By default one thread alternates batches of BATCH sends and BATCH receives,
 so the figure is the per-message cost of the two calls (plus whatever the
@@ -34,6 +35,7 @@ def main(argv=None) -> None:
         help="sender in a second thread (default: one thread, batched send/recv)",
     )
     p.add_argument("--batch", type=int, default=100, help="messages per batch (one thread)")
+    p.add_argument("--chunks", type=int, default=10, help="timed slices; the median is reported")
     args = p.parse_args(argv)
     zmq = C.load_impl(args.impl)
 
@@ -58,9 +60,7 @@ def main(argv=None) -> None:
         endpoint = pull.getsockopt(zmq.LAST_ENDPOINT).decode()
     n = args.count
     size = args.size
-    perf = C.time.perf_counter
     errors: list[BaseException] = []
-    bad = 0
 
     push = ctx.socket(zmq.PUSH)
     push.setsockopt(zmq.LINGER, 5000)
@@ -76,17 +76,20 @@ def main(argv=None) -> None:
             errors.append(e)
 
     recv = pull.recv
+    bad = []
+
+    def recv_one():
+        frame = recv(copy=False)
+        if memoryview(frame).nbytes != size:
+            bad.append(frame)
+        return frame
+
     try:
         if args.threaded:
             t = threading.Thread(target=sender, name="bench-zc-sender", daemon=True)
             t.start()
-            frame = recv(copy=False)
-            bad += memoryview(frame).nbytes != size
-            t0 = perf()
-            for _ in range(n - 1):
-                frame = recv(copy=False)
-                bad += memoryview(frame).nbytes != size
-            t1 = perf()
+            recv_one()  # the clock starts after the first message
+            frame, dt, rates = C.timed_calls(recv_one, n - 1, args.chunks)
             t.join(30)
             timed = n - 1
         else:
@@ -94,21 +97,21 @@ def main(argv=None) -> None:
             # scheduling in the figure, only the per-message cost of both calls
             push.connect(endpoint)
             send = push.send
-            batch = max(1, min(args.batch, 500))
+            batch = max(1, min(args.batch, 500, n))
             send(buf, copy=False)  # connect / warm up
-            recv(copy=False)
-            t0 = perf()
-            done = 0
-            while done < n:
-                k = min(batch, n - done)
-                for _ in range(k):
+            recv_one()
+
+            def one_batch():
+                for _ in range(batch):
                     send(buf, copy=False)
-                for _ in range(k):
-                    frame = recv(copy=False)
-                    bad += memoryview(frame).nbytes != size
-                done += k
-            t1 = perf()
-            timed = n
+                for _ in range(batch):
+                    frame = recv_one()
+                return frame
+
+            nb = max(1, n // batch)
+            frame, dt, rates = C.timed_calls(one_batch, nb, args.chunks)
+            rates = [r * batch for r in rates]
+            timed = nb * batch
     except zmq.Again:
         raise RuntimeError(f"receiver timed out; sender errors: {errors!r}") from None
     if bytes(memoryview(frame)[:300]) != bytes(memoryview(buf).cast("B")[:300]):
@@ -117,17 +120,17 @@ def main(argv=None) -> None:
     if errors:
         raise RuntimeError(f"sender failed: {errors[0]!r}")
     if bad:
-        raise RuntimeError(f"{bad} frames had the wrong size")
-    dt = t1 - t0
-    mbps = timed * size / dt / 1e6
+        raise RuntimeError(f"{len(bad)} frames had the wrong size")
+    mbps = C.median(rates) * size / 1e6
     C.emit(
         BENCH,
         args.impl,
         mbps,
         "MB/s",
+        overall_mbps=timed * size / dt / 1e6,
         seconds=dt,
         count=timed,
-        msgs_per_s=timed / dt,
+        msgs_per_s=C.median(rates),
         size=size,
         buffer=args.buffer,
         transport=args.transport,

@@ -493,6 +493,12 @@ SAMPLE_HEADER = """
 #ifdef ZMQ_BUILD_DRAFT_API
 /*  DRAFT Socket types.                                                       */
 #define ZMQ_SERVER 12
+/*  DRAFT Socket options.                                                     */
+#define ZMQ_BUSY_POLL 113
+#define ZMQ_NORM_MODE 117
+/*  DRAFT ZMQ_NORM_MODE options                                               */
+#define ZMQ_NORM_FIXED 0
+#define ZMQ_NORM_CC 1
 /*  DRAFT ZMQ_RECONNECT_STOP options                                          */
 #define ZMQ_RECONNECT_STOP_CONN_REFUSED 0x1
 #define ZMQ_RECONNECT_STOP_AFTER_DISCONNECT 0x3
@@ -520,6 +526,11 @@ def test_parse_sample_header(gen, tmp_path):
     assert got["RECONNECT_STOP_CONN_REFUSED"].member == "CONN_REFUSED"
     assert got["RECONNECT_STOP_AFTER_DISCONNECT"].value == 4  # OVERRIDES
     assert got["POLLIN"].cls == "PollEvent"
+    assert got["BUSY_POLL"].cls == "SocketOption" and got["BUSY_POLL"].draft
+    assert got["BUSY_POLL"].comment == ""  # from the header, not from EXTRA
+    assert got["NORM_MODE"].cls == "SocketOption" and got["NORM_MODE"].value == 117
+    assert got["NORM_FIXED"].cls == "NormMode" and got["NORM_FIXED"].member == "FIXED"
+    assert got["NORM_CCE"].cls == "NormMode" and got["NORM_CCE"].value == 3  # EXTRA
     assert got["EAGAIN"].source == "_errno.EAGAIN"  # EXTRA
     assert got["HWM"].cls == "SocketOption" and got["HWM"].value == 1  # EXTRA
     for name in ("POLLITEMS_DFLT", "VERSION", "HAUSNUMERO", "MSG_PROPERTY_ROUTING_ID"):

@@ -218,7 +218,6 @@ class Const:
     source: str  # what to write as the value in the class body
     comment: str = ""
     draft: bool = False
-    alias_of: str | None = None  # member name this one refers to (same class)
 
 
 @dataclass
@@ -433,16 +432,7 @@ def parse(header_text: str) -> Result:
             source = _lit(cls, value)
             if not re.fullmatch(r"-?(0[xX][0-9a-fA-F]+|\d+)", d.text):
                 comment = d.text.strip("()")
-        c = Const(
-            cls,
-            short,
-            member,
-            value,
-            source,
-            comment,
-            d.draft,
-            target.member if target is not None and target.cls == cls else None,
-        )
+        c = Const(cls, short, member, value, source, comment, d.draft)
         by_macro[d.name] = c
         res.consts.append(c)
 
@@ -518,10 +508,10 @@ def render(res: Result) -> str:
                 continue
             consts.remove(pref)
             consts.insert(consts.index(first), pref)
-            pref.source, pref.alias_of = _lit(pref.cls, pref.value), None
+            pref.source = _lit(pref.cls, pref.value)
             for c in consts:
                 if c is not pref and c.value == pref.value:
-                    c.source, c.alias_of = pref.member, pref.member
+                    c.source = pref.member
 
     out: list[str] = []
     w = out.append

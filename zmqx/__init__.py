@@ -36,7 +36,6 @@ from zmqx._core._core import (
 )
 from zmqx.socket import Socket
 from zmqx.context import Context
-from zmqx._install import install_as_zmq
 
 __version__ = "0.1.0"
 
@@ -52,6 +51,13 @@ def pyzmq_version() -> str:
 def pyzmq_version_info() -> tuple[int, ...]:
     """The version of this package as a tuple of ints."""
     return tuple(int(part) for part in __version__.split(".") if part.isdigit())
+
+
+def install_as_zmq() -> None:
+    """Make `import zmq` and every `import zmq.X` give zmqx's modules."""
+    from zmqx._install import install_as_zmq as install
+
+    install()
 
 
 def get_includes() -> list[str]:

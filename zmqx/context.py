@@ -23,6 +23,15 @@ __all__ = ["Context"]
 _SOCKET_INIT_KEYWORDS = frozenset({"shadow", "copy_threshold"})
 
 
+def _takes_keyword(cls: type, name: str) -> bool:
+    init = cls.__init__
+    code = getattr(init, "__code__", None)
+    if code is None:  # the compiled Socket.__init__: no keywords beyond the known ones
+        return False
+    names = code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount]
+    return name in names
+
+
 class Context(_core.Context):
     """A ZeroMQ context: makes sockets and runs their I/O threads. Thread-safe.
 
@@ -64,14 +73,17 @@ class Context(_core.Context):
                **kwargs: Any) -> Socket:
         """Make a socket of socket_type; keywords are Socket() arguments
         (copy_threshold) or socket options (e.g. linger=0, subscribe=b"")."""
-        init_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _SOCKET_INIT_KEYWORDS}
+        socket_class = socket_class or self._socket_class
+        # Keywords the class's constructor takes go to it; socket option names
+        # (any case) are set on the new socket.
         options = []
-        for name, value in kwargs.items():
+        for name in list(kwargs):
+            if name in _SOCKET_INIT_KEYWORDS or _takes_keyword(socket_class, name):
+                continue
             found = option_named(name, SocketOption)
-            if found is None:
-                raise TypeError(f"socket() got an unexpected keyword argument {name!r}")
-            options.append((found[1], value))
-        sock = (socket_class or self._socket_class)(self, socket_type, **init_kwargs)
+            if found is not None:
+                options.append((found[1], kwargs.pop(name)))
+        sock = socket_class(self, socket_type, **kwargs)
         try:
             for option, value in self.sockopts.items():
                 try:
@@ -137,10 +149,9 @@ class Context(_core.Context):
     def __repr__(self) -> str:
         cls = type(self)
         if self.closed:
-            state = "closed"
-        else:
-            n = sum(1 for s in self._sockets if not s.closed)
-            state = f"{n} socket{'' if n == 1 else 's'}"
+            return f"<{cls.__module__}.{cls.__name__}() at {id(self):#x} closed>"
+        n = sum(1 for s in self._sockets if not s.closed)
+        state = f"{n} socket{'' if n == 1 else 's'}"
         return f"<{cls.__module__}.{cls.__name__}({state}) at {id(self):#x}>"
 
 

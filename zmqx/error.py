@@ -42,7 +42,7 @@ class ZMQError(ZMQBaseError):
             # ZMQError("some text"): a message without an errno
             self.errno = None
             self.strerror = str(errno) if msg is None else msg
-        super().__init__(self.errno, self.strerror)
+        # args stay what the caller passed (BaseException records them)
 
     def __str__(self) -> str:
         return self.strerror
@@ -55,7 +55,7 @@ class ContextTerminated(ZMQError):
     """The socket's context was terminated (ETERM)."""
 
     def __init__(self, errno: int | str = "ignored", msg: str | None = None) -> None:
-        from zmqx._core._core import ETERM
+        from zmqx.constants import ETERM
 
         super().__init__(ETERM, msg)
 

@@ -4,8 +4,7 @@ the conveniences of pyzmq's API."""
 from __future__ import annotations
 
 import errno
-import pickle
-import random
+import sys
 
 import zmqx
 from zmqx._core import _core
@@ -15,7 +14,8 @@ from zmqx.error import ZMQBindError, ZMQError
 
 __all__ = ["Socket"]
 
-_HWM = int(SocketOption.HWM)
+# pickle.DEFAULT_PROTOCOL, without importing pickle until it is used
+_PICKLE_PROTOCOL = 4 if sys.version_info < (3, 14) else 5
 
 
 class _EndpointContext:
@@ -26,6 +26,9 @@ class _EndpointContext:
 
     def __init__(self, socket: Socket, addr: str, undo: str) -> None:
         self.socket = socket
+        if undo == "unbind" and isinstance(addr, str) and addr.endswith((":0", ":*")):
+            # a wildcard port: what to unbind is the port actually chosen
+            addr = socket.get(zmqx.LAST_ENDPOINT).decode()
         self.addr = addr
         self._undo = undo
 
@@ -71,6 +74,12 @@ class Socket(_core.Socket):
         """Wrap the libzmq socket at address (e.g. another library's `underlying`)."""
         return cls(shadow=address)
 
+    def __copy__(self, memo: object = None) -> Socket:
+        """A shadow: another Socket object on the same libzmq socket."""
+        return type(self).shadow(self)
+
+    __deepcopy__ = __copy__
+
     # ---- options as attributes ----------------------------------------------
 
     def __getattr__(self, name: str) -> object:
@@ -85,6 +94,10 @@ class Socket(_core.Socket):
         return self.get(option)
 
     def __setattr__(self, name: str, value: object) -> None:
+        if name.lower() in ("subscribe", "unsubscribe"):
+            # options, though methods of the same names exist
+            getattr(self, name.lower())(value)
+            return
         if is_plain_attribute(self, name):
             object.__setattr__(self, name, value)
             return
@@ -131,7 +144,14 @@ class Socket(_core.Socket):
         """The socket's type (SocketType)."""
         return SocketType(self._type)
 
-    socket_type = type
+    @property
+    def socket_type(self) -> SocketType:
+        """Deprecated spelling of `type`."""
+        import warnings
+
+        warnings.warn("Socket.socket_type is deprecated, use Socket.type",
+                      DeprecationWarning, stacklevel=2)
+        return SocketType(self._type)
 
     def subscribe(self, topic: str | bytes) -> None:
         """SUB: receive messages that start with topic."""
@@ -161,6 +181,8 @@ class Socket(_core.Socket):
         self, addr: str, min_port: int = 49152, max_port: int = 65536, max_tries: int = 100
     ) -> int:
         """Bind to a free port of addr (e.g. "tcp://127.0.0.1") and return it."""
+        import random
+
         if min_port == 49152 and max_port == 65536:
             # the default range is the OS's ephemeral range: let the OS choose
             super().bind(f"{addr}:*")
@@ -195,13 +217,17 @@ class Socket(_core.Socket):
     recv_unicode = recv_string
 
     def send_pyobj(
-        self, obj: object, flags: int = 0, protocol: int = pickle.DEFAULT_PROTOCOL, **kwargs: object
+        self, obj: object, flags: int = 0, protocol: int = _PICKLE_PROTOCOL, **kwargs: object
     ) -> object:
         """Send a pickled object. Only unpickle data from peers you trust."""
+        import pickle
+
         return self.send(pickle.dumps(obj, protocol), flags=flags, **kwargs)
 
     def recv_pyobj(self, flags: int = 0) -> object:
         """Receive and unpickle an object. Only unpickle data from peers you trust."""
+        import pickle
+
         return pickle.loads(self.recv(flags))
 
     def send_json(self, obj: object, flags: int = 0, **kwargs: object) -> object:

@@ -10,8 +10,10 @@
  *
  * With "bind" the resolved endpoint is printed on the first stdout line.
  * The receiver times from the first message to the last one and prints one
- * JSON line: {"count":..,"seconds":..,"rate":..}.  COUNT counts messages
- * (each made of PARTS frames of SIZE bytes).
+ * JSON line: {"count":..,"seconds":..,"rate":..,"chunk_rates":[..]}.  COUNT
+ * counts messages (each made of PARTS frames of SIZE bytes); the timed
+ * messages are also split into CHUNKS equal slices (default 10) whose rates are
+ * listed, so a caller can take the median slice (robust to short stalls).
  */
 #include "common.h"
 
@@ -32,8 +34,9 @@ static void *open_socket(void *ctx, int type, const char *mode, const char *endp
 
 int main(int argc, char **argv)
 {
-    if (argc != 7) {
-        fprintf(stderr, "usage: %s send|recv bind|connect ENDPOINT COUNT SIZE PARTS\n", argv[0]);
+    if (argc != 7 && argc != 8) {
+        fprintf(stderr, "usage: %s send|recv bind|connect ENDPOINT COUNT SIZE PARTS [CHUNKS]\n",
+                argv[0]);
         return 2;
     }
     alarm(BENCH_ALARM_SECONDS);
@@ -41,8 +44,13 @@ int main(int argc, char **argv)
     long count = bench_atol(argv[4], "COUNT");
     long size = bench_atol(argv[5], "SIZE");
     long parts = bench_atol(argv[6], "PARTS");
+    long chunks = argc == 8 ? bench_atol(argv[7], "CHUNKS") : 10;
     if (parts < 1)
         parts = 1;
+    if (chunks < 1)
+        chunks = 1;
+    if (chunks > count / 2 + 1)
+        chunks = count / 2 + 1;
 
     void *ctx = zmq_ctx_new();
     if (!ctx)
@@ -63,7 +71,10 @@ int main(int argc, char **argv)
         void *sock = open_socket(ctx, ZMQ_PULL, argv[2], argv[3]);
         zmq_msg_t msg;
         zmq_msg_init(&msg);
-        double t0 = 0.0;
+        double t0 = 0.0, tc = 0.0;
+        long timed = count > 1 ? count - 1 : 1;
+        long per_chunk = timed / chunks, next_mark = 0, nrates = 0;
+        double *rates = calloc((size_t)chunks + 1, sizeof(double));
         for (long i = 0; i < count; i++) {
             for (long p = 0; p < parts; p++) {
                 bench_check(zmq_msg_recv(&msg, sock, 0), "zmq_msg_recv");
@@ -77,14 +88,24 @@ int main(int argc, char **argv)
                     return 2;
                 }
             }
-            if (i == 0)
-                t0 = bench_now();
+            if (i == 0) {
+                t0 = tc = bench_now();
+                next_mark = per_chunk;
+            } else if (per_chunk > 0 && i == next_mark && nrates < chunks) {
+                double t = bench_now();
+                rates[nrates++] = t > tc ? (double)per_chunk / (t - tc) : 0.0;
+                tc = t;
+                next_mark += per_chunk;
+            }
         }
         double dt = bench_now() - t0;
         zmq_msg_close(&msg);
-        long timed = count > 1 ? count - 1 : 1;
-        printf("{\"count\": %ld, \"seconds\": %.6f, \"rate\": %.1f}\n", timed, dt,
-               dt > 0 ? (double)timed / dt : 0.0);
+        printf("{\"count\": %ld, \"seconds\": %.6f, \"rate\": %.1f, \"chunk_rates\": [", timed,
+               dt, dt > 0 ? (double)timed / dt : 0.0);
+        for (long k = 0; k < nrates; k++)
+            printf("%s%.1f", k ? ", " : "", rates[k]);
+        printf("]}\n");
+        free(rates);
         fflush(stdout);
         zmq_close(sock);
     } else {

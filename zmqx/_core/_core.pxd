@@ -30,7 +30,7 @@ cdef class Socket:
     # Set while a thread waits on this socket with the GIL released: the waker
     # that thread polls, so that close() from another thread can wake it.
     cdef zmqx_waker *_waiter
-    cdef bint _closing          # close() was called while another thread waited
+    cdef int _closing           # close requested while another thread waited: by whom
     cdef int _closing_linger    # linger for that deferred close (-2: unchanged)
     cdef zmqx_waker _waker      # this socket's own waker, opened lazily
     # Readiness cache for pollers: ZMQ_EVENTS as last read, valid until the socket

@@ -2,7 +2,7 @@
 
 cdef int check_context(Context ctx) except -1:
     if ctx.handle == NULL:
-        raise ContextTerminated()
+        raise ZMQError(ENOTSUP, "Context has been terminated")
     if ctx._fork_generation != zmqx_fork_generation:
         raise ZMQError(ENOTSUP,
                        "this Context was created before fork(); a child process needs "
@@ -92,8 +92,7 @@ cdef class Context:
         if self.handle == NULL:
             return
         for sock in list(self._sockets):
-            if not sock.closed:
-                sock.close(linger=linger)
+            close_socket(<Socket>sock, linger, CLOSED_BY_CONTEXT)
         self.term()
 
     def _abandon(self):
@@ -104,8 +103,7 @@ cdef class Context:
             self.handle = NULL
             return
         for sock in list(self._sockets):
-            if not sock.closed:
-                sock.close()
+            close_socket(<Socket>sock, None, CLOSED_BY_CONTEXT)
         if zmqx_term_in_background(self.handle) < 0:
             return
         self.handle = NULL

@@ -71,6 +71,7 @@ cdef class Poller:
         self.sockets = []
         self._map = {}
         self._socket_of = []
+        self._stale = True
         self._waker.read_fd = self._waker.write_fd = -1
 
     def __dealloc__(self):
@@ -165,6 +166,8 @@ cdef class Poller:
         cdef Py_ssize_t nfds
         if self._stale:
             self._rebuild()
+        if self._count == 0:
+            return []  # nothing can ever become ready
         for sock in self._socket_of:
             if sock is not None:
                 check_socket(<Socket>sock)
@@ -197,16 +200,15 @@ cdef class Poller:
             with nogil:
                 rc = poll(self._fds, nfds + 1, <int>wait_ms)
                 err = errno_c
-            closed = False
+            closed_by = 0
             for sock in self._socket_of:
                 if sock is not None:
                     s = <Socket>sock
                     s._waiter = NULL
                     if s._closing:
-                        finish_deferred_close(s)
-                        closed = True
-            if closed:
-                raise ZMQError(ENOTSOCK, "a polled socket was closed by another thread")
+                        closed_by = finish_deferred_close(s)
+            if closed_by:
+                raise_closed_while_waiting(closed_by)
             if self._fds[nfds].revents:
                 zmqx_waker_drain(&self._waker)
             if rc < 0:

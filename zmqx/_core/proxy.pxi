@@ -41,6 +41,7 @@ cdef struct ProxyLoop:
     bint control_replies    # control is REP: every command gets an answer
     bint paused
     bint in_main
+    int wake_fd             # readable when another thread closed one of the sockets
     uint64_t stats[8]
 
 
@@ -167,22 +168,24 @@ cdef inline int add_direction(zmq_pollitem_t *item, Direction *d) noexcept nogil
 
 
 cdef int wait_idle(ProxyLoop *loop, int timeout) noexcept nogil:
-    cdef zmq_pollitem_t items[3]
+    """Wait for something to do. 1: woken by the waker, 0: otherwise, -1: error."""
+    cdef zmq_pollitem_t items[4]
     cdef int n = 0
+    cdef int rc
     if not loop.paused:
         n += add_direction(&items[n], &loop.forth)
         if loop.bidirectional:
             n += add_direction(&items[n], &loop.back)
     if loop.control != NULL:
         n += add_item(&items[n], loop.control, ZMQ_POLLIN)
-    if n == 0:
-        usleep(timeout * 1000)
-        return 0
-    return zmq_poll(items, n, timeout)
-
-
-cdef extern from "unistd.h" nogil:
-    int usleep(unsigned int usec)
+    items[n].socket = NULL
+    items[n].fd = loop.wake_fd
+    items[n].events = ZMQ_POLLIN
+    items[n].revents = 0
+    rc = zmq_poll(items, n + 1, timeout)
+    if rc < 0:
+        return -1
+    return 1 if items[n].revents else 0
 
 
 cdef int run_loop(ProxyLoop *loop) noexcept nogil:
@@ -209,8 +212,11 @@ cdef int run_loop(ProxyLoop *loop) noexcept nogil:
             return STOP_SLICE
         if moved:
             continue
-        if wait_idle(loop, SIGNAL_SLICE_MS if loop.in_main else 1000) < 0:
+        rc = wait_idle(loop, SIGNAL_SLICE_MS if loop.in_main else 1000)
+        if rc < 0:
             return STOP_SLICE if zmq_errno_c() == EINTR else STOP_ERROR
+        if rc > 0:
+            return STOP_SLICE  # the caller looks at why it was woken
 
 
 cdef int setup_direction(Direction *d, void *source, void *dest, int source_stat,
@@ -251,11 +257,15 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
     setup_direction(&loop.back, backend.handle, frontend.handle, STAT_BACK, STAT_FRONT,
                     out_prefix)
     loop.forth.swap_ids = loop.back.swap_ids = swap_ids
-    # The sockets belong to this loop until it ends: other threads get a clear error.
-    cdef zmqx_waker idle
-    idle.read_fd = idle.write_fd = -1
+    # The sockets belong to this loop until it ends: other threads get a clear
+    # error, and a close() from another thread wakes the loop through the waker.
+    cdef zmqx_waker waker
+    cdef int closed_by = 0
+    waker.read_fd = waker.write_fd = -1
+    open_waker(&waker)
+    loop.wake_fd = waker.read_fd
     for s in sockets:
-        (<Socket>s)._waiter = &idle
+        (<Socket>s)._waiter = &waker
     try:
         while True:
             with nogil:
@@ -263,19 +273,25 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
                 err = zmq_errno_c()
             if stop != STOP_SLICE:
                 break
+            zmqx_waker_drain(&waker)
+            if any((<Socket>s)._closing for s in sockets):
+                break
             check_signals()
     finally:
         for s in sockets:
             (<Socket>s)._waiter = NULL
             (<Socket>s)._events_valid = False
             if (<Socket>s)._closing:
-                finish_deferred_close(<Socket>s)
+                closed_by = max(closed_by, finish_deferred_close(<Socket>s))
+        zmqx_waker_close(&waker)
         zmq_msg_close(&loop.forth.held[0])
         zmq_msg_close(&loop.forth.held[1])
         zmq_msg_close(&loop.back.held[0])
         zmq_msg_close(&loop.back.held[1])
     if stop == STOP_TERMINATE:
         return 0
+    if closed_by:
+        raise_closed_while_waiting(closed_by)
     raise_zmq_error(err)
 
 

@@ -5,6 +5,10 @@
 include "options.pxi"
 
 cdef enum:
+    # Who asked for a deferred close (Socket._closing), which decides what the
+    # waiting thread raises: ZMQError(ENOTSOCK), or ContextTerminated.
+    CLOSED_BY_SOCKET = 1
+    CLOSED_BY_CONTEXT = 2
     # How long a wait in the main thread may last before it looks for signals
     # that Python's handler recorded while another thread got them (Ctrl-C latency).
     SIGNAL_SLICE_MS = 50
@@ -43,13 +47,72 @@ cdef inline int check_socket(Socket s) except -1:
 
 
 cdef int finish_deferred_close(Socket s) except -1:
-    """Close a socket that another thread closed while this one waited in it."""
+    """Close a socket that another thread closed while this one waited in it;
+    returns who closed it (CLOSED_BY_SOCKET or CLOSED_BY_CONTEXT)."""
     cdef int linger = s._closing_linger
+    cdef int closed_by = s._closing
     if linger != LINGER_UNCHANGED:
         zmq_setsockopt(s.handle, ZMQ_LINGER, &linger, sizeof(int))
     zmq_close(s.handle)
+    forget_handle(s, s.handle)
     s.handle = NULL
-    s._closing = False
+    s._closing = 0
+    zmqx_waker_close(&s._waker)
+    return closed_by
+
+
+cdef int raise_closed_while_waiting(int closed_by) except -1:
+    if closed_by == CLOSED_BY_CONTEXT:
+        raise ContextTerminated()
+    raise ZMQError(ENOTSOCK, "Socket was closed by another thread while waiting")
+
+
+# Every Socket object wrapping a libzmq socket, by address: closing one of them
+# (say a shadow) must mark the others closed, or they would use freed memory.
+cdef dict _sockets_at = {}
+
+
+cdef int register_handle(Socket s) except -1:
+    cdef size_t address = <size_t>s.handle
+    holders = _sockets_at.get(address)
+    if holders is None:
+        _sockets_at[address] = [weakref.ref(s)]
+    else:
+        holders.append(weakref.ref(s))
+    return 0
+
+
+cdef int forget_handle(Socket s, void *handle) except -1:
+    """s stopped wrapping handle; if handle was closed, so did every other holder."""
+    holders = _sockets_at.pop(<size_t>handle, None)
+    if holders is None:
+        return 0
+    for ref in holders:
+        other = ref()
+        if other is not None and other is not s and (<Socket>other).handle == handle:
+            (<Socket>other).handle = NULL
+    return 0
+
+
+cdef int close_socket(Socket s, linger, int closed_by) except -1:
+    """close() and Context.destroy(): close now, or ask the waiting thread to."""
+    cdef int linger_ms
+    if s.handle == NULL or s._closing:
+        return 0
+    if s._fork_generation != zmqx_fork_generation:
+        s.handle = NULL  # the parent's socket: never touch libzmq here
+        return 0
+    if s._waiter != NULL:
+        s._closing = closed_by
+        s._closing_linger = LINGER_UNCHANGED if linger is None else linger
+        zmqx_waker_signal(s._waiter)
+        return 0
+    if linger is not None:
+        linger_ms = linger
+        zmq_setsockopt(s.handle, ZMQ_LINGER, &linger_ms, sizeof(int))
+    zmq_close(s.handle)
+    forget_handle(s, s.handle)
+    s.handle = NULL
     zmqx_waker_close(&s._waker)
     return 0
 
@@ -88,8 +151,7 @@ cdef int wait_for(Socket s, short events, int64_t deadline) except -1:
             rc = zmq_poll(items, 2, <long>timeout)
         s._waiter = NULL
         if s._closing:
-            finish_deferred_close(s)
-            raise ZMQError(ENOTSOCK, "Socket was closed by another thread while waiting")
+            raise_closed_while_waiting(finish_deferred_close(s))
         if rc < 0:
             rc = zmq_errno_c()
             if rc != EINTR:
@@ -148,16 +210,20 @@ cdef int recv_msg(Socket s, zmq_msg_t *msg, int flags) except -1:
     return 0
 
 
-cdef object recv_one(Socket s, int flags, bint copy):
+cdef object recv_one(Socket s, int flags, bint copy, bint track=False):
     """Receive one part: bytes when copy, else a Frame."""
     cdef zmq_msg_t msg
+    cdef Frame frame
     zmq_msg_init(&msg)
     try:
         recv_msg(s, &msg, flags)
         if copy:
             return PyBytes_FromStringAndSize(<char *>zmq_msg_data(&msg),
                                              <Py_ssize_t>zmq_msg_size(&msg))
-        return frame_from_msg(&msg)
+        frame = frame_from_msg(&msg)
+        if track:
+            frame.tracker = MessageTracker()  # a received frame has nothing in flight
+        return frame
     finally:
         zmq_msg_close(&msg)
 
@@ -253,10 +319,10 @@ cdef class Socket:
             self.copy_threshold = copy_threshold
         if isinstance(ctx_or_socket, Socket):
             shadow = ctx_or_socket
-            ctx_or_socket = (<Socket>ctx_or_socket).context
         if shadow:
             if isinstance(shadow, Socket):
                 self.handle = (<Socket>shadow).handle
+                ctx_or_socket = (<Socket>shadow).context
             else:
                 self.handle = <void *><size_t>shadow
             if self.handle == NULL:
@@ -276,6 +342,7 @@ cdef class Socket:
         if zmq_getsockopt(self.handle, ZMQ_TYPE, &self._type, &size) < 0:
             self.handle = NULL
             raise_zmq_error()
+        register_handle(self)
 
     def __del__(self):
         if self.handle != NULL and not self._shadow and not self._closing \
@@ -291,6 +358,10 @@ cdef class Socket:
         if self.handle != NULL and not self._shadow \
                 and self._fork_generation == zmqx_fork_generation:
             zmq_close(self.handle)
+            try:
+                forget_handle(self, self.handle)
+            except BaseException:
+                pass  # at interpreter exit the registry may be gone
         self.handle = NULL
         zmqx_waker_close(&self._waker)
 
@@ -299,7 +370,7 @@ cdef class Socket:
     @property
     def closed(self):
         """True once the socket was closed (or its close was requested)."""
-        return self.handle == NULL or self._closing
+        return self.handle == NULL or self._closing != 0
 
     @property
     def underlying(self):
@@ -313,23 +384,7 @@ cdef class Socket:
         From another thread while a call waits in this socket: that call wakes,
         closes the socket in its own thread and raises ZMQError(ENOTSOCK).
         """
-        cdef int linger_ms
-        if self.handle == NULL or self._closing:
-            return
-        if self._fork_generation != zmqx_fork_generation:
-            self.handle = NULL  # the parent's socket: never touch libzmq here
-            return
-        if self._waiter != NULL:
-            self._closing = True
-            self._closing_linger = LINGER_UNCHANGED if linger is None else linger
-            zmqx_waker_signal(self._waiter)
-            return
-        if linger is not None:
-            linger_ms = linger
-            zmq_setsockopt(self.handle, ZMQ_LINGER, &linger_ms, sizeof(int))
-        zmq_close(self.handle)
-        self.handle = NULL
-        zmqx_waker_close(&self._waker)
+        close_socket(self, linger, CLOSED_BY_SOCKET)
 
     # ---- endpoints -----------------------------------------------------------
 
@@ -438,7 +493,7 @@ cdef class Socket:
     def recv(self, int flags=0, bint copy=True, bint track=False):
         """Receive one message part: bytes, or a Frame when copy=False."""
         check_socket(self)
-        return recv_one(self, flags, copy)
+        return recv_one(self, flags, copy, track)
 
     def send_multipart(self, msg_parts, int flags=0, bint copy=True, bint track=False,
                        **kwargs):
@@ -484,6 +539,8 @@ cdef class Socket:
                         break
                 else:
                     frame = frame_from_msg(&msg)
+                    if track:
+                        (<Frame>frame).tracker = MessageTracker()
                     parts.append(frame)
                     if not (<Frame>frame).more:
                         break
@@ -522,6 +579,8 @@ cdef class Socket:
         cdef int events
         cdef size_t size = sizeof(int)
         cdef int64_t deadline
+        if self.handle == NULL or self._closing:
+            raise ZMQError(ENOTSUP)  # pyzmq's errno for poll() on a closed socket
         check_socket(self)
         if flags == 0:
             raise ValueError("poll needs flags (POLLIN and/or POLLOUT)")

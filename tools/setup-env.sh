@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Set up everything zmqx needs on a fresh Debian machine, idempotently:
+# libzmq3-dev and pkg-config (apt-get, when missing), a venv in .venv, and zmqx
+# built in place with its test dependencies. Prints the venv's python path last.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+if ! pkg-config --exists libzmq 2>/dev/null; then need_apt+=(libzmq3-dev); fi
+command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
+python3 -c "import venv, ensurepip" 2>/dev/null || need_apt+=(python3-venv)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "setup: installing ${need_apt[*]} with apt-get" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >&2
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv" >&2
+    python3 -m venv .venv >&2
+fi
+PY=.venv/bin/python
+stamp=.venv/.zmqx-deps
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "setup: installing build and test dependencies" >&2
+    $PY -m pip install -q --upgrade pip >&2
+    $PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" >&2
+    $PY -m pip install -q pytest pytest-timeout hypothesis "pyzmq>=27" numpy psutil >&2
+    touch "$stamp"
+fi
+# Build the compiled core in place (Cython recompiles only what changed).
+$PY setup.py -q build_ext --inplace >&2
+$PY -m pip install -q --no-build-isolation --no-deps -e . >&2
+echo "$PY"

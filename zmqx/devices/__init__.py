@@ -1,0 +1,40 @@
+"""Devices run in the background: sockets given by type and configured by
+proxy methods (``bind_in``, ``connect_out``, ``setsockopt_mon``...), made and
+run in a thread (Thread*) or a process (Process*), or in the current thread.
+
+`python -m zmqx.devices --help` runs one from the command line.
+"""
+
+from __future__ import annotations
+
+from zmqx.devices.basedevice import BackgroundDevice, Device, ProcessDevice, ThreadDevice
+from zmqx.devices.monitoredqueue import monitored_queue
+from zmqx.devices.monitoredqueuedevice import (
+    MonitoredQueue,
+    ProcessMonitoredQueue,
+    ThreadMonitoredQueue,
+)
+from zmqx.devices.proxydevice import ProcessProxy, Proxy, ThreadProxy
+from zmqx.devices.proxysteerabledevice import (
+    ProcessProxySteerable,
+    ProxySteerable,
+    ThreadProxySteerable,
+)
+
+__all__ = [
+    "Device",
+    "ThreadDevice",
+    "ProcessDevice",
+    "Proxy",
+    "ThreadProxy",
+    "ProcessProxy",
+    "ProxySteerable",
+    "ThreadProxySteerable",
+    "ProcessProxySteerable",
+    "monitored_queue",
+    "MonitoredQueue",
+    "ThreadMonitoredQueue",
+    "ProcessMonitoredQueue",
+]
+# BackgroundDevice is importable from here too, as in pyzmq's modules.
+_ = BackgroundDevice
