@@ -88,7 +88,7 @@ def exit_hard_after(seconds: float) -> None:
 # C baselines
 # ---------------------------------------------------------------------------
 
-C_PROGRAMS = ("throughput", "proxy", "reqrep_latency")
+C_PROGRAMS = ("throughput", "proxy", "reqrep_latency", "poll_idle")
 
 
 def _zmq_flags() -> list[str]:

@@ -2,7 +2,8 @@
 
 1000 PULL sockets, each bound to its own inproc:// address and registered
 with POLLIN on one Poller; nothing is ever sent, so every poll returns [].
-Best of REPEAT timeit runs.
+Best of REPEAT timeit runs.  ``--impl c`` runs benchmarks/c/poll_idle.c:
+plain ``zmq_poll`` on the same sockets, the libzmq floor (for information).
 """
 
 from __future__ import annotations
@@ -15,8 +16,28 @@ import _common as C
 BENCH = "poll_idle_1000"
 
 
+def run_c(args) -> None:
+    exe = C.c_binary("poll_idle")
+    ms = str(max(1, int(args.min_time * 1000)))
+    proc = C.spawn([exe, str(args.sockets), str(args.repeat), ms])
+    out, err = C.reap(proc, 120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"C poll_idle failed: {err.strip()[:500]}")
+    res = C.last_json(out)
+    C.emit(
+        BENCH,
+        "c",
+        res["us_per_call"],
+        "us/call",
+        sockets=args.sockets,
+        number=res["iterations"],
+        repeat=args.repeat,
+        events_us_per_socket=res["events_us_per_socket"],
+    )
+
+
 def main(argv=None) -> None:
-    p = C.base_parser(__doc__.splitlines()[0])
+    p = C.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--sockets", type=int, default=1000)
     p.add_argument("--number", type=int, default=0, help="calls per repeat (0 = calibrate)")
     p.add_argument(
@@ -24,6 +45,9 @@ def main(argv=None) -> None:
     )
     p.add_argument("--repeat", type=int, default=5)
     args = p.parse_args(argv)
+    if args.impl == "c":
+        run_c(args)
+        return
     zmq = C.load_impl(args.impl)
 
     ctx = zmq.Context()

@@ -113,6 +113,7 @@ BENCHES = [
         "Poller.poll(0), 1000 idle inproc PULL sockets",
         ["--repeat", "5", "--min-time", "0.2"],
         ["--repeat", "3", "--min-time", "0.1"],
+        with_c=True,
         target_kind="abs",
         target_op="<=",
         target=50.0,

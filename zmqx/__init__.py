@@ -53,6 +53,14 @@ def pyzmq_version_info() -> tuple[int, ...]:
     return tuple(int(part) for part in __version__.split(".") if part.isdigit())
 
 
+def zmq_poll(sockets: list, timeout: int | None = None) -> list:
+    """Poll [(socket_or_fd, flags), ...] once; timeout in ms (None: forever)."""
+    poller = Poller()
+    for obj, flags in sockets:
+        poller.register(obj, flags)
+    return poller.poll(timeout)
+
+
 def install_as_zmq() -> None:
     """Make `import zmq` and every `import zmq.X` give zmqx's modules."""
     from zmqx._install import install_as_zmq as install
@@ -84,6 +92,7 @@ __all__ = [
     "device",
     "strerror",
     "zmq_errno",
+    "zmq_poll",
     "zmq_version",
     "zmq_version_info",
     "pyzmq_version",

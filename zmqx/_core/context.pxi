@@ -46,6 +46,15 @@ cdef class Context:
         self._sockets = weakref.WeakSet()
         _live_contexts.add(self)
 
+    def __del__(self):
+        if self.handle != NULL and not self._shadow \
+                and self._fork_generation == zmqx_fork_generation:
+            try:
+                warnings.warn(f"Unclosed context {self!r}", ResourceWarning,
+                              stacklevel=2, source=self)
+            except Exception:
+                pass  # the warnings machinery is gone at interpreter exit
+
     def __dealloc__(self):
         if self.handle != NULL and not self._shadow \
                 and self._fork_generation == zmqx_fork_generation:

@@ -226,15 +226,17 @@ cdef class Frame:
             copy = buffer_length(data) < threshold
         zmq_msg_close(&self.msg)
         zmq_msg_init(&self.msg)
-        if track:
+        if copy:
+            init_copy(&self.msg, data)
+            if track:
+                self.tracker = MessageTracker()  # a private copy: nothing to wait for
+        elif track:
             signal = new_release_signal()
             init_zero_copy(&self.msg, data, signal)
             self.tracker = MessageTracker(signal)
-        elif copy:
-            init_copy(&self.msg, data)
         else:
             init_zero_copy(&self.msg, data, None)
-        if not (copy and not track):
+        if not copy:
             # the frame shows the caller's own buffer: writable only if that was
             memview = memoryview(data)
             self._readonly = memview.readonly
@@ -283,8 +285,8 @@ cdef class Frame:
         name such as "Peer-Address", "Socket-Type", "User-Id"."""
         cdef int rc
         cdef const char *value
-        if isinstance(option, str):
-            key = option.encode("utf-8")
+        if isinstance(option, (str, bytes)):
+            key = option.encode("utf-8") if isinstance(option, str) else option
             value = zmq_msg_gets(&self.msg, <const char *>key)
             if value == NULL:
                 raise_zmq_error()

@@ -88,8 +88,6 @@ cdef class Poller:
             if socket in self._map:
                 self.unregister(socket)
             return
-        if not isinstance(socket, Socket):
-            _fd_of(socket)  # fail now, not at poll time
         index = self._map.get(socket)
         if index is None:
             self._map[socket] = len(self.sockets)
@@ -152,7 +150,8 @@ cdef class Poller:
             else:
                 events = zmq_events_of_fd(self._fds[i].revents, self._wanted[i])
             if events:
-                ready.append((self.sockets[i][0], events))
+                # as pyzmq: sockets come back as themselves, anything else as its fd
+                ready.append((sock if sock is not None else self._fds[i].fd, events))
         return ready
 
     def poll(self, timeout=None):
@@ -247,6 +246,10 @@ def select(rlist, wlist, xlist, timeout=None):
             current = 0 if flags is None else poller.sockets[flags][1]
             poller.register(obj, current | flag)
     ready = dict(poller.poll(None if timeout is None or timeout < 0 else timeout * 1000))
-    return ([s for s in rlist if ready.get(s, 0) & ZMQ_POLLIN],
-            [s for s in wlist if ready.get(s, 0) & ZMQ_POLLOUT],
-            [s for s in xlist if ready.get(s, 0) & ZMQ_POLLERR])
+
+    def events(obj):
+        return ready.get(obj if isinstance(obj, Socket) else _fd_of(obj), 0)
+
+    return ([s for s in rlist if events(s) & ZMQ_POLLIN],
+            [s for s in wlist if events(s) & ZMQ_POLLOUT],
+            [s for s in xlist if events(s) & ZMQ_POLLERR])

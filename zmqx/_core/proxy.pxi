@@ -35,7 +35,8 @@ cdef struct Direction:
 cdef struct ProxyLoop:
     Direction forth
     Direction back
-    bint bidirectional
+    bint forth_enabled      # frontend can receive and backend can send
+    bint back_enabled
     void *capture
     void *control
     bint control_replies    # control is REP: every command gets an answer
@@ -173,8 +174,9 @@ cdef int wait_idle(ProxyLoop *loop, int timeout) noexcept nogil:
     cdef int n = 0
     cdef int rc
     if not loop.paused:
-        n += add_direction(&items[n], &loop.forth)
-        if loop.bidirectional:
+        if loop.forth_enabled:
+            n += add_direction(&items[n], &loop.forth)
+        if loop.back_enabled:
             n += add_direction(&items[n], &loop.back)
     if loop.control != NULL:
         n += add_item(&items[n], loop.control, ZMQ_POLLIN)
@@ -195,11 +197,12 @@ cdef int run_loop(ProxyLoop *loop) noexcept nogil:
     while True:
         moved = 0
         if not loop.paused:
-            rc = forward(loop, &loop.forth)
-            if rc < 0:
-                return STOP_ERROR
-            moved += rc
-            if loop.bidirectional:
+            if loop.forth_enabled:
+                rc = forward(loop, &loop.forth)
+                if rc < 0:
+                    return STOP_ERROR
+                moved += rc
+            if loop.back_enabled:
                 rc = forward(loop, &loop.back)
                 if rc < 0:
                     return STOP_ERROR
@@ -217,6 +220,16 @@ cdef int run_loop(ProxyLoop *loop) noexcept nogil:
             return STOP_SLICE if zmq_errno_c() == EINTR else STOP_ERROR
         if rc > 0:
             return STOP_SLICE  # the caller looks at why it was woken
+
+
+cdef inline bint can_receive(int socket_type) noexcept:
+    # PUB, PUSH, RADIO, SCATTER only send
+    return socket_type not in (1, 8, 14, 17)
+
+
+cdef inline bint can_send(int socket_type) noexcept:
+    # SUB, PULL, DISH, GATHER only receive
+    return socket_type not in (2, 7, 15, 16)
 
 
 cdef int setup_direction(Direction *d, void *source, void *dest, int source_stat,
@@ -244,7 +257,9 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
     sockets = [s for s in (frontend, backend, capture, control) if s is not None]
     for s in sockets:
         check_socket(<Socket>s)
-    loop.bidirectional = frontend is not backend
+    loop.forth_enabled = can_receive(frontend._type) and can_send(backend._type)
+    loop.back_enabled = (frontend is not backend and can_receive(backend._type)
+                         and can_send(frontend._type))
     loop.capture = capture.handle if capture is not None else NULL
     loop.control = control.handle if control is not None else NULL
     loop.control_replies = control is not None and control._type == 4  # ZMQ_REP

@@ -234,13 +234,16 @@ cdef object send_one(Socket s, object data, int flags, bint copy, bint track):
     cdef _ReleaseSignal signal = None
     cdef Py_buffer view
     if isinstance(data, Frame):
+        if track and (<Frame>data).tracker is None:
+            raise ValueError("Not a tracked message")
         return send_frame(s, <Frame>data, flags)
-    if isinstance(data, bytes) and (copy or not track
-                                    and PyBytes_GET_SIZE(data) < s.copy_threshold):
+    # Below copy_threshold a copy=False send copies anyway; what it returns then
+    # is a tracker that is already done.
+    if isinstance(data, bytes) and (copy or PyBytes_GET_SIZE(data) < s.copy_threshold):
         send_data(s, PyBytes_AS_STRING(data), <size_t>PyBytes_GET_SIZE(data), flags)
         return None if copy else _FINISHED_TRACKER
     reject_non_buffer(data)
-    if copy or not track and buffer_length(data) < s.copy_threshold:
+    if copy or buffer_length(data) < s.copy_threshold:
         PyObject_GetBuffer(data, &view, PyBUF_ANY_CONTIGUOUS)
         try:
             send_data(s, view.buf, <size_t>view.len, flags)
@@ -513,15 +516,10 @@ cdef class Socket:
             raise ValueError("send_multipart needs at least one part")
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
-        trackers = [] if track and not copy else None
-        for i in range(n):
-            result = send_one(self, parts[i], flags | ZMQ_SNDMORE if i < n - 1 else flags,
-                              copy, track)
-            if trackers is not None and result is not None:
-                trackers.append(result)
-        if trackers is not None:
-            return MessageTracker(*trackers)
-        return None
+        for i in range(n - 1):
+            send_one(self, parts[i], flags | ZMQ_SNDMORE, copy, track)
+        # as pyzmq: what the last part's send returns
+        return send_one(self, parts[n - 1], flags, copy, track)
 
     def recv_multipart(self, int flags=0, bint copy=True, bint track=False):
         """Receive every part of one message as a list (bytes, or Frames if copy=False)."""

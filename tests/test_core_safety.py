@@ -1,0 +1,284 @@
+"""Misuse that must not crash the interpreter.
+
+Most of these are promises only zmqx makes (marked ``zmqx_only``): with
+pyzmq they are undefined behaviour in libzmq (crashes, hangs, assertion
+failures).  ResourceWarnings on garbage collection are pyzmq behaviour too,
+so those tests run against both implementations.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+
+import pytest
+
+pytestmark = pytest.mark.timeout(10)
+
+
+def _stop_blocked_reader(sender, thread):
+    """Best effort: wake a thread blocked in recv so teardown cannot hang."""
+    if thread.is_alive():
+        try:
+            sender.send(b"unblock", 1)  # NOBLOCK
+        except Exception:  # noqa: BLE001 - only trying to clean up
+            pass
+        thread.join(2)
+
+
+# ---------------------------------------------------------------------------
+# threads
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.zmqx_only
+def test_send_while_other_thread_blocked_in_recv_raises(ctx, zmq, pair, bg):
+    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+    reader = bg(a.recv)
+    time.sleep(0.1)
+    assert reader.is_alive(), "recv returned without a message"
+    try:
+        with pytest.raises(zmq.ZMQError):
+            a.send(b"concurrent use")
+        # the blocked recv is undisturbed and still gets the next message
+        b.send(b"wake")
+        reader.join(2)
+        assert not reader.is_alive()
+        assert reader.exc is None
+        assert reader.result == b"wake"
+        # once the other thread is done, the socket is usable from here
+        a.send(b"after")
+        assert b.poll(2000)
+        assert b.recv() == b"after"
+    finally:
+        _stop_blocked_reader(b, reader)
+
+
+@pytest.mark.zmqx_only
+def test_close_from_other_thread_wakes_blocked_recv(ctx, zmq, pair, bg):
+    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+    reader = bg(a.recv)
+    time.sleep(0.1)
+    assert reader.is_alive()
+    t0 = time.monotonic()
+    try:
+        a.close()
+        reader.join(2)
+        assert not reader.is_alive(), "blocked recv was not woken by close()"
+        assert reader.finished_at - t0 < 1.0
+        assert isinstance(reader.exc, zmq.ZMQError)
+        assert a.closed
+        with pytest.raises(zmq.ZMQError) as info:
+            a.recv(zmq.NOBLOCK)
+        assert info.value.errno == zmq.ENOTSOCK
+    finally:
+        _stop_blocked_reader(b, reader)
+
+
+@pytest.mark.zmqx_only
+def test_close_from_other_thread_wakes_blocked_recv_multipart(ctx, zmq, pair, bg):
+    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+    reader = bg(a.recv_multipart)
+    time.sleep(0.1)
+    t0 = time.monotonic()
+    try:
+        a.close()
+        reader.join(2)
+        assert not reader.is_alive()
+        assert reader.finished_at - t0 < 1.0
+        assert isinstance(reader.exc, zmq.ZMQError)
+    finally:
+        _stop_blocked_reader(b, reader)
+
+
+# ---------------------------------------------------------------------------
+# garbage collection
+# ---------------------------------------------------------------------------
+
+
+def _collect_resource_warnings(fn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn()
+        gc.collect()
+    return [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_unclosed_socket_warns_on_gc(ctx, zmq):
+    def leak():
+        s = ctx.socket(zmq.PUSH)
+        s.bind("inproc://leaked")
+        del s
+
+    found = _collect_resource_warnings(leak)
+    assert len(found) == 1
+    assert "socket" in str(found[0].message).lower()
+    # the leaked socket was closed by its finaliser: the address is free again
+    s2 = ctx.socket(zmq.PUSH)
+    s2.bind("inproc://leaked")
+
+
+def test_unclosed_context_warns_on_gc(zmq):
+    def leak():
+        c = zmq.Context()
+        del c
+
+    found = _collect_resource_warnings(leak)
+    assert len(found) == 1
+    assert "context" in str(found[0].message).lower()
+
+
+def test_closed_objects_do_not_warn(ctx, zmq):
+    def tidy():
+        s = ctx.socket(zmq.PUSH)
+        s.close()
+        del s
+        c = zmq.Context()
+        c.term()
+        del c
+        with ctx.socket(zmq.PULL):
+            pass
+
+    assert _collect_resource_warnings(tidy) == []
+
+
+def test_shadow_socket_does_not_warn(ctx, zmq):
+    s = ctx.socket(zmq.PUSH)
+
+    def shadow():
+        sh = zmq.Socket.shadow(s.underlying)
+        del sh
+
+    assert _collect_resource_warnings(shadow) == []
+    assert not s.closed
+
+
+# ---------------------------------------------------------------------------
+# fork
+# ---------------------------------------------------------------------------
+
+
+def _run_in_child(fn, timeout=5.0):
+    """fork(); run fn() in the child, return the text it wrote to a pipe."""
+    r, w = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads
+        pid = os.fork()
+    if pid == 0:  # child
+        try:
+            os.close(r)
+            try:
+                out = fn()
+            except BaseException as e:  # noqa: BLE001
+                out = f"child raised {type(e).__name__}: {e}"
+            os.write(w, out.encode("utf8", "replace"))
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("forked child did not finish in time")
+            ready, _, _ = select.select([r], [], [], left)
+            if not ready:
+                continue
+            data = os.read(r, 4096)
+            if not data:
+                break
+            chunks.append(data)
+        _, status = os.waitpid(pid, 0)
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    finally:
+        os.close(r)
+    assert os.WIFEXITED(status), f"child died: status {status}"
+    return b"".join(chunks).decode()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.zmqx_only
+def test_parent_socket_in_forked_child_raises(ctx, zmq, pair):
+    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+
+    def child():
+        results = []
+        for name, op in (
+            ("send", lambda: a.send(b"from child", zmq.NOBLOCK)),
+            ("recv", lambda: a.recv(zmq.NOBLOCK)),
+            ("getsockopt", lambda: a.getsockopt(zmq.LINGER)),
+        ):
+            try:
+                op()
+                results.append(f"{name}:no error")
+            except zmq.ZMQError:
+                results.append(f"{name}:ZMQError")
+            except BaseException as e:  # noqa: BLE001
+                results.append(f"{name}:{type(e).__name__}")
+        return ";".join(results)
+
+    out = _run_in_child(child)
+    assert out == "send:ZMQError;recv:ZMQError;getsockopt:ZMQError"
+    # the parent's sockets are unaffected
+    a.send(b"parent")
+    assert b.poll(2000)
+    assert b.recv() == b"parent"
+
+
+# ---------------------------------------------------------------------------
+# install_as_zmq
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.zmqx_only
+@pytest.mark.timeout(30)
+def test_install_as_zmq(zmq):
+    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(zmq.__file__)))
+    code = textwrap.dedent(
+        """
+        import sys
+        import zmqx
+        zmqx.install_as_zmq()
+        import zmq
+        import zmq.utils.z85
+        import zmqx.utils.z85
+        assert zmq is zmqx, zmq
+        assert sys.modules["zmq"] is zmqx
+        assert zmq.utils.z85 is zmqx.utils.z85, zmq.utils.z85
+        assert sys.modules["zmq.utils.z85"] is zmqx.utils.z85
+        from zmq.utils import z85
+        assert z85 is zmqx.utils.z85
+        assert z85.encode(bytes([0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B])) == b"HelloWorld"
+        ctx = zmq.Context()
+        s = ctx.socket(zmq.PAIR)
+        assert type(s).__module__.startswith("zmqx"), type(s).__module__
+        s.close()
+        ctx.term()
+        print("OK", zmq.__name__, zmq.utils.z85.__name__)
+        """
+    )
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (pkg_parent, env.get("PYTHONPATH", "")) if p
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=25,
+        env=env,
+        cwd=pkg_parent,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["OK", "zmqx", "zmqx.utils.z85"]

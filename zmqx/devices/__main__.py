@@ -1,0 +1,198 @@
+"""Run a device from the command line, in the foreground.
+
+    python -m zmqx.devices queue --in-bind tcp://*:5559 --out-bind tcp://*:5560
+    python -m zmqx.devices forwarder --in-bind tcp://*:5557 --out-bind tcp://*:5558
+    python -m zmqx.devices monitored-queue --in-bind ... --out-bind ... --mon-bind ...
+
+Ctrl-C (exit status 130) or SIGTERM (exit status 0) stops it with a one-line
+message; a steerable proxy also stops (status 0) on TERMINATE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+import zmqx
+from zmqx import constants
+from zmqx.devices import _worker
+from zmqx.devices.basedevice import Device
+from zmqx.devices.monitoredqueuedevice import MonitoredQueue
+from zmqx.devices.proxydevice import Proxy
+from zmqx.devices.proxysteerabledevice import ProxySteerable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+PROG = "python -m zmqx.devices"
+
+# name: (help, in type, out type, extra roles)
+DEVICES = {
+    "queue": ("ROUTER <-> DEALER queue for request/reply (QUEUE device)",
+              "ROUTER", "DEALER", ()),
+    "forwarder": ("SUB -> PUB forwarder for publish/subscribe (FORWARDER device); "
+                  "the SUB side subscribes to everything unless --subscribe is given",
+                  "SUB", "PUB", ()),
+    "streamer": ("PULL -> PUSH streamer for pipelines (STREAMER device)",
+                 "PULL", "PUSH", ()),
+    "monitored-queue": ("queue that also publishes every message on a monitor socket, "
+                        "after a frame naming its side (--in-prefix/--out-prefix); "
+                        "ROUTER on both sides works",
+                        "ROUTER", "DEALER", ("mon",)),
+    "proxy": ("proxy that copies every message to a monitor (capture) socket",
+              "ROUTER", "DEALER", ("mon",)),
+    "steerable": ("proxy obeying PAUSE/RESUME/TERMINATE/STATISTICS on a control socket",
+                  "ROUTER", "DEALER", ("mon", "ctrl")),
+}
+
+ROLE_NAMES = {"in": "in (frontend)", "out": "out (backend)", "mon": "monitor", "ctrl": "control"}
+ROLE_DEFAULT_TYPES = {"mon": "PUB", "ctrl": "REP"}
+
+
+class Stopped(BaseException):
+    """Raised from the SIGTERM handler to leave the device loop."""
+
+
+def socket_type(text: str) -> int:
+    """A socket type by name (ROUTER, dealer...) or number."""
+    if text.isdigit():
+        return int(text)
+    try:
+        return int(constants.SocketType[text.upper()])
+    except KeyError:
+        names = ", ".join(constants.SocketType.__members__)
+        raise argparse.ArgumentTypeError(f"unknown socket type {text!r} (one of {names})") from None
+
+
+def add_role_options(parser: argparse.ArgumentParser, role: str, default_type: str) -> None:
+    group = parser.add_argument_group(f"{ROLE_NAMES[role]} socket")
+    group.add_argument(f"--{role}-bind", metavar="ADDR", action="append", default=[],
+                       help="bind to ADDR (repeatable; a tcp port of * picks a free one)")
+    group.add_argument(f"--{role}-connect", metavar="ADDR", action="append", default=[],
+                       help="connect to ADDR (repeatable)")
+    group.add_argument(f"--{role}-type", metavar="TYPE", type=socket_type, default=default_type,
+                       help=f"socket type (default: {default_type})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Run a ZeroMQ device in the foreground until Ctrl-C or SIGTERM.",
+        epilog=f"'{PROG} DEVICE --help' lists a device's options.",
+    )
+    subparsers = parser.add_subparsers(dest="device", metavar="DEVICE", required=True)
+    for name, (text, in_type, out_type, extra) in DEVICES.items():
+        sub = subparsers.add_parser(name, help=text, description=text)
+        add_role_options(sub, "in", in_type)
+        add_role_options(sub, "out", out_type)
+        for role in extra:
+            add_role_options(sub, role, ROLE_DEFAULT_TYPES[role])
+        if name == "monitored-queue":
+            sub.add_argument("--in-prefix", default="in",
+                             help="monitor prefix of messages from the in side (default: in)")
+            sub.add_argument("--out-prefix", default="out",
+                             help="monitor prefix of messages from the out side (default: out)")
+        sub.add_argument("--subscribe", metavar="TOPIC", action="append",
+                         help="topic a SUB socket subscribes to (repeatable; default: all)")
+        sub.add_argument("--linger", metavar="MS", type=int, default=0,
+                         help="LINGER of every socket: how long unsent messages are kept "
+                              "trying when the device stops (default: 0)")
+        sub.add_argument("-q", "--quiet", action="store_true",
+                         help="do not print the line saying where the device listens")
+    return parser
+
+
+def make_device(args: argparse.Namespace) -> Device:
+    extra = DEVICES[args.device][3]
+    if args.device == "monitored-queue":
+        dev: Device = MonitoredQueue(args.in_type, args.out_type, args.mon_type,
+                                     args.in_prefix, args.out_prefix)
+    elif args.device == "proxy":
+        dev = Proxy(args.in_type, args.out_type, args.mon_type)
+    elif args.device == "steerable":
+        dev = ProxySteerable(args.in_type, args.out_type, args.mon_type, args.ctrl_type)
+    else:
+        device_type = {"queue": zmqx.QUEUE, "forwarder": zmqx.FORWARDER,
+                       "streamer": zmqx.STREAMER}[args.device]
+        dev = Device(device_type, args.in_type, args.out_type)
+    dev.context_factory = zmqx.Context
+    topics = [t.encode() for t in (args.subscribe or [""])]
+    for role in ("in", "out", *extra):
+        setsockopt = getattr(dev, f"setsockopt_{role}")
+        setsockopt(zmqx.LINGER, args.linger)
+        if getattr(args, f"{role}_type") == zmqx.SUB:
+            for topic in topics:
+                setsockopt(zmqx.SUBSCRIBE, topic)
+        for addr in getattr(args, f"{role}_bind"):
+            getattr(dev, f"bind_{role}")(addr)
+        for addr in getattr(args, f"{role}_connect"):
+            getattr(dev, f"connect_{role}")(addr)
+    return dev
+
+
+def describe(args: argparse.Namespace, sockets: _worker.DeviceSockets) -> str:
+    parts = []
+    for role in ("in", "out", *DEVICES[args.device][3]):
+        sock = sockets.sockets[role]
+        if sock is None:
+            continue
+        kind = constants.SocketType(getattr(args, f"{role}_type")).name
+        binds = getattr(args, f"{role}_bind")
+        where = [f"bind {addr}" for addr in binds[:-1]]
+        if binds:
+            # the endpoint bound last, with a wildcard port resolved
+            where.append("bind " + sock.get(zmqx.LAST_ENDPOINT).decode())
+        where += [f"connect {addr}" for addr in getattr(args, f"{role}_connect")]
+        parts.append(f"{role} {kind} {', '.join(where) or '(no endpoint)'}")
+    return f"{PROG}: {args.device} running; " + "; ".join(parts) + " (Ctrl-C to stop)"
+
+
+def on_sigterm(signum: int, frame: object) -> None:
+    raise Stopped()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.in_bind and not args.in_connect:
+        parser.error("the in socket needs --in-bind or --in-connect")
+    if not args.out_bind and not args.out_connect:
+        parser.error("the out socket needs --out-bind or --out-connect")
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    dev = None
+    status = 0
+    try:
+        dev = make_device(args)
+        # make and bind the sockets first, so that the line printed is true
+        sockets = dev._socket_set = _worker.DeviceSockets(dev)
+        sockets.add(dev._steps)
+        dev._steps = []
+        sockets.finish()
+        if not args.quiet:
+            print(describe(args, sockets), file=sys.stderr, flush=True)
+        dev.run()
+        print(f"{PROG}: {args.device} stopped", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted, stopped", file=sys.stderr)
+        status = 130
+    except Stopped:
+        print(f"{PROG}: terminated, stopped", file=sys.stderr)
+    except (zmqx.ZMQBaseError, OSError, ValueError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        status = 1
+    finally:
+        # a second Ctrl-C must not turn a clean stop into a traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if dev is not None and dev._socket_set is not None:
+            dev._socket_set.close()
+            if dev._socket_set.context is not None:
+                dev._socket_set.context.destroy(linger=0)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
