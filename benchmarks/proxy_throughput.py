@@ -36,12 +36,26 @@ def parser():
     return p
 
 
-def run_peers(args, frontend: str, backend: str) -> dict:
+def run_peers(args, frontend: str, backend: str, proxy_problem) -> dict:
+    """Run the C producer and consumer around the proxy; ``proxy_problem()``
+    returns a message as soon as the proxy under test has died (fail fast
+    instead of waiting for the consumer's receive timeout)."""
     exe = C.c_binary("throughput")
     n, size = str(args.count), str(args.size)
     consumer = C.spawn([exe, "recv", "connect", backend, n, size, "1"])
     producer = C.spawn([exe, "send", "connect", frontend, n, size, "1"])
-    out, err = C.reap(consumer, 120)
+    deadline = C.time.monotonic() + 120
+    while consumer.poll() is None:
+        problem = proxy_problem()
+        if problem is None and C.time.monotonic() > deadline:
+            problem = "consumer did not finish in 120 s"
+        if problem is not None:
+            for peer in (consumer, producer):
+                peer.kill()
+                C.reap(peer, 5)
+            raise RuntimeError(problem)
+        C.time.sleep(0.05)
+    out, err = C.reap(consumer, 10)
     _, perr = C.reap(producer, 30)
     if consumer.returncode != 0:
         raise RuntimeError(f"consumer failed: {err.strip()[:500]}")
@@ -61,7 +75,13 @@ def run_c(args) -> dict:
     proxy = C.spawn(cmd)
     try:
         frontend, backend = C.read_announce(proxy).split()
-        return run_peers(args, frontend, backend)
+
+        def problem():
+            if proxy.poll() is None:
+                return None
+            return f"C proxy exited early (rc={proxy.returncode}): {proxy.stderr.read()[:300]}"
+
+        return run_peers(args, frontend, backend, problem)
     finally:
         C.stop(proxy)
 
@@ -110,12 +130,15 @@ def run_py(args) -> dict:
 
     t = threading.Thread(target=device, name="bench-proxy", daemon=True)
     t.start()
-    try:
-        res = run_peers(args, frontend, backend)
-    except Exception:
+
+    def problem():
         if outcome:
-            raise RuntimeError(f"proxy thread failed: {outcome[0]!r}") from None
-        raise
+            return f"proxy thread failed: {outcome[0]!r}"
+        if not t.is_alive():
+            return "proxy thread returned early"
+        return None
+
+    res = run_peers(args, frontend, backend, problem)
     C.exit_hard_after(20)  # if stopping the proxy hangs, still exit
     res["_stop"] = (ctx, t, outcome)
     return res

@@ -278,6 +278,39 @@ def run_one(bench: Bench, impl: str, args_list: list, env: dict, timeout: float)
     return rec
 
 
+class ForeignLoad:
+    """CPU used by processes other than this run (Linux: /proc/stat minus our own
+    and our children's CPU time), in average busy cores: a noise indicator."""
+
+    def __init__(self):
+        self.t0 = self.mark()
+
+    @staticmethod
+    def mark():
+        import resource
+
+        try:
+            with open("/proc/stat") as f:
+                vals = [int(x) for x in f.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        busy = (sum(vals) - vals[3] - vals[4]) / os.sysconf("SC_CLK_TCK")
+        own = 0.0
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+            ru = resource.getrusage(who)
+            own += ru.ru_utime + ru.ru_stime
+        return time.monotonic(), busy, own
+
+    @staticmethod
+    def between(a, b):
+        if a is None or b is None or b[0] <= a[0]:
+            return None
+        return max(0.0, ((b[1] - a[1]) - (b[2] - a[2])) / (b[0] - a[0]))
+
+    def total(self):
+        return self.between(self.t0, self.mark())
+
+
 def fmt(v: float | None, unit: str) -> str:
     if v is None:
         return "-"
@@ -378,7 +411,9 @@ def main() -> int:
     print()
 
     results = []
+    foreign = ForeignLoad()
     for bench in benches:
+        b_mark = foreign.mark()
         pairs = [("zmq", "zmq")]  # (column, --impl); "cand" is the zmqx column
         if cand_ok:
             pairs.append(("cand", cand))
@@ -426,6 +461,7 @@ def main() -> int:
         elif "cand" not in figs:
             status = "ERROR" if notes.get("cand", "").startswith("error") else "SKIP"
         label = {"zmq": "pyzmq", "cand": cand, "c": "c"}
+        busy = foreign.between(b_mark, foreign.mark())
         # noise indicator: widest max/min spread of any implementation's samples
         spreads = [max(v) / min(v) - 1 for v in samples.values() if len(v) > 1 and min(v) > 0]
         results.append(
@@ -445,6 +481,7 @@ def main() -> int:
                 "status": status,
                 "rounds": b_rounds,
                 "spread": max(spreads) if spreads else None,
+                "other_cpu": busy,
                 "samples": {label[c]: v for c, v in samples.items()},
                 "notes": {label[c]: v for c, v in notes.items()},
                 "args": bargs,
@@ -462,6 +499,7 @@ def main() -> int:
         "target",
         "result",
         "spread",
+        "busy",
     ]
     rows = []
     for res in results:
@@ -477,6 +515,7 @@ def main() -> int:
                 res["target"],
                 res["status"],
                 "-" if res["spread"] is None else f"{res['spread'] * 100:.0f}%",
+                "-" if res["other_cpu"] is None else f"{res['other_cpu']:.2f}",
             ]
         )
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
@@ -490,7 +529,7 @@ def main() -> int:
         f"ratio = {cand} figure / baseline figure (pyzmq, or C where the target says C); "
         f"for 'abs' targets the {cand} figure itself is compared.  {args.stat} of {rounds} "
         f"rounds (noisy ones more); spread = widest max/min - 1 among an implementation's "
-        f"samples (machine noise)."
+        f"samples; busy = cpus used by other processes meanwhile (both: machine noise)."
     )
     for res in results:
         for who, note in res["notes"].items():
@@ -499,6 +538,12 @@ def main() -> int:
         print(f"note: {cand} was skipped: {cand_info}")
     if not c_ok:
         print(f"note: C baselines skipped: {c_reason}")
+    other = foreign.total()
+    if other is not None:
+        print(
+            f"other processes used {other:.2f} of {os.cpu_count()} cpus on average during this run"
+            + ("  <- busy machine: figures are noisy, consider re-running" if other > 0.5 else "")
+        )
     elapsed = time.monotonic() - started
     print(f"total time {elapsed:.0f}s")
 

@@ -99,7 +99,7 @@ def _load(impl: str):
     name = _MODULE_NAMES[impl]
     try:
         return importlib.import_module(name), None
-    except Exception as exc:  # ImportError, or a crash inside the package
+    except Exception as exc:  # noqa: BLE001 - ImportError, or a crash inside the package
         return None, exc
 
 
@@ -226,7 +226,7 @@ def make_pair(ctx, type_a, type_b, transport="inproc", endpoints=None, **_):
     a.linger = 0
     b.linger = 0
     if transport == "inproc":
-        addr = (endpoints.inproc() if endpoints else f"inproc://p-{uuid.uuid4().hex}")
+        addr = endpoints.inproc() if endpoints else f"inproc://p-{uuid.uuid4().hex}"
         a.bind(addr)
     elif transport == "ipc":
         if endpoints is None:

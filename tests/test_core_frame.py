@@ -128,9 +128,9 @@ def test_routing_id_and_group_are_draft_features(zmq):
         pytest.skip("draft API available: routing_id/group are functional")
     f = zmq.Frame(b"x")
     with pytest.raises(RuntimeError):
-        f.routing_id
+        _ = f.routing_id
     with pytest.raises(RuntimeError):
-        f.group
+        _ = f.group
     with pytest.raises(RuntimeError):
         f.routing_id = 1
 

@@ -45,7 +45,7 @@ def test_send_accepts_buffers(ctx, zmq, pair):
 
 
 def test_send_rejects_str(ctx, zmq, pair):
-    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+    a, _b = pair(ctx, zmq.PAIR, zmq.PAIR)
     with pytest.raises(TypeError):
         a.send("text")
     with pytest.raises(TypeError):
@@ -339,7 +339,7 @@ def test_recv_into_multipart(ctx, zmq, pair):
 def test_send_recv_string(ctx, zmq, pair):
     a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
     a.send_string("héllo")
-    assert b.recv() == "héllo".encode("utf-8")
+    assert b.recv() == "héllo".encode()
     a.send_string("héllo", encoding="latin-1")
     assert b.recv() == b"h\xe9llo"
     a.send_string("héllo", encoding="utf-16")

@@ -59,8 +59,20 @@ def test_subclass_repr(ctx, zmq):
 
 
 def test_type_attributes(ctx, zmq):
-    for name in ("PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER",
-                 "PULL", "PUSH", "XPUB", "XSUB", "STREAM"):
+    for name in (
+        "PAIR",
+        "PUB",
+        "SUB",
+        "REQ",
+        "REP",
+        "DEALER",
+        "ROUTER",
+        "PULL",
+        "PUSH",
+        "XPUB",
+        "XSUB",
+        "STREAM",
+    ):
         s = ctx.socket(getattr(zmq, name))
         assert s.type == getattr(zmq, name)
         assert isinstance(s.type, zmq.SocketType)
@@ -120,8 +132,18 @@ def test_close_sets_linger(ctx, zmq, bg):
         lambda s: s.fileno(),
         lambda s: s.linger,
     ],
-    ids=["send", "recv", "send_multipart", "recv_multipart", "getsockopt",
-         "setsockopt", "bind", "connect", "fileno", "attr"],
+    ids=[
+        "send",
+        "recv",
+        "send_multipart",
+        "recv_multipart",
+        "getsockopt",
+        "setsockopt",
+        "bind",
+        "connect",
+        "fileno",
+        "attr",
+    ],
 )
 def test_operations_on_closed_socket_raise_enotsock(ctx, zmq, op):
     s = ctx.socket(zmq.PAIR)
@@ -289,7 +311,7 @@ def test_setsockopt_getsockopt(ctx, zmq):
 def test_string_options(ctx, zmq):
     s = ctx.socket(zmq.DEALER)
     s.setsockopt_string(zmq.IDENTITY, "héllo")
-    assert s.getsockopt(zmq.IDENTITY) == "héllo".encode("utf8")
+    assert s.getsockopt(zmq.IDENTITY) == "héllo".encode()
     assert s.getsockopt_string(zmq.IDENTITY) == "héllo"
     s.setsockopt_string(zmq.IDENTITY, "xy", encoding="utf-16-le")
     assert s.getsockopt(zmq.IDENTITY) == b"x\x00y\x00"
@@ -378,7 +400,7 @@ def test_events_and_fd_attributes(ctx, zmq, pair):
 def test_unknown_attribute(ctx, zmq):
     s = ctx.socket(zmq.DEALER)
     with pytest.raises(AttributeError):
-        s.nonsense_option
+        _ = s.nonsense_option
     with pytest.raises(AttributeError):
         s.nonsense_option = 1
 

@@ -69,9 +69,15 @@ def install_as_zmq() -> None:
 
 
 def get_includes() -> list[str]:
-    """Directories holding zmqx's .pxd files, for Cython extensions that cimport it."""
+    """Include directories for Cython extensions that cimport zmqx.
+
+    The first holds the zmqx package (Cython finds zmqx/_core/*.pxd from it); the
+    second holds runtime.h, the C header that zmqx/_core/runtime.pxd declares, which
+    the C compiler must find by its bare name. Pass them to both Cython
+    (include_path) and the C compiler (include_dirs).
+    """
     here = _os.path.dirname(__file__)
-    return [_os.path.dirname(here)]
+    return [_os.path.dirname(here), _os.path.join(here, "_core")]
 
 
 def get_library_dirs() -> list[str]:

@@ -16,7 +16,8 @@ from cpython.exc cimport PyErr_CheckSignals, PyErr_SetFromErrno
 from cpython.list cimport PyList_Append, PyList_New
 from libc.stdint cimport int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy, strlen
+from libc.string cimport memcpy, memset, strlen
+from posix.unistd cimport close
 
 from zmqx._core.libzmq cimport *
 from zmqx._core.libzmq cimport zmq_errno as zmq_errno_c, zmq_version as zmq_version_c

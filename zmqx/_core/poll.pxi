@@ -63,6 +63,8 @@ cdef class Poller:
     cdef list _socket_of            # per entry: the Socket, or None for a plain fd
     cdef pollfd *_fds               # per entry, plus one slot for the waker
     cdef short *_wanted             # per entry: the flags asked for
+    cdef short *_revents            # per entry: what the OS reported this pass
+    cdef int _epoll                 # the registration as an epoll set, or -1
     cdef Py_ssize_t _count
     cdef bint _stale                # registration changed since _fds was built
     cdef zmqx_waker _waker
@@ -72,11 +74,15 @@ cdef class Poller:
         self._map = {}
         self._socket_of = []
         self._stale = True
+        self._epoll = -1
         self._waker.read_fd = self._waker.write_fd = -1
 
     def __dealloc__(self):
         free(self._fds)
         free(self._wanted)
+        free(self._revents)
+        if self._epoll >= 0:
+            close(self._epoll)
         zmqx_waker_close(&self._waker)
 
     def __contains__(self, obj):
@@ -116,12 +122,16 @@ cdef class Poller:
         if wanted == NULL:
             raise MemoryError()
         self._wanted = wanted
+        cdef short *revents = <short *>realloc(self._revents, (n + 1) * sizeof(short))
+        if revents == NULL:
+            raise MemoryError()
+        self._revents = revents
         self._socket_of = []
         for i in range(n):
             obj, flags = self.sockets[i]
             self._wanted[i] = flags
             if isinstance(obj, Socket):
-                check_socket(<Socket>obj)
+                guard_socket(<Socket>obj)
                 self._fds[i].fd = (<Socket>obj).getsockopt(ZMQ_FD)
                 self._fds[i].events = POLLIN  # the FD only ever signals "news"
                 self._socket_of.append(obj)
@@ -132,7 +142,40 @@ cdef class Poller:
                 self._socket_of.append(None)
         self._count = n
         self._stale = False
+        open_waker(&self._waker)
+        self._fds[n].fd = self._waker.read_fd
+        self._fds[n].events = POLLIN
+        self._open_epoll()
         return 0
+
+    cdef int _open_epoll(self) except -1:
+        """Mirror the registration in an epoll set: then a pass costs O(ready),
+        not O(registered). Without epoll (or with a duplicate fd) poll() serves."""
+        cdef Py_ssize_t i
+        if self._epoll >= 0:
+            close(self._epoll)
+        self._epoll = zmqx_epoll_open()
+        if self._epoll < 0:
+            return 0
+        for i in range(self._count + 1):
+            if zmqx_epoll_add(self._epoll, self._fds[i].fd, self._fds[i].events, <unsigned int>i) < 0:
+                close(self._epoll)
+                self._epoll = -1
+                return 0
+        return 0
+
+    cdef int _wait_pass(self, int timeout) noexcept nogil:
+        """One OS-level wait; fills _revents. Returns the number ready, or -1."""
+        cdef Py_ssize_t i
+        cdef int rc
+        memset(self._revents, 0, (self._count + 1) * sizeof(short))
+        if self._epoll >= 0:
+            return zmqx_epoll_wait(self._epoll, self._revents, <int>self._count + 1, timeout)
+        rc = poll(self._fds, self._count + 1, timeout)
+        if rc > 0:
+            for i in range(self._count + 1):
+                self._revents[i] = self._fds[i].revents
+        return rc
 
     cdef list _collect(self):
         """Ready entries, refreshing readiness where the FDs had news."""
@@ -144,11 +187,11 @@ cdef class Poller:
             sock = self._socket_of[i]
             if sock is not None:
                 s = <Socket>sock
-                if self._fds[i].revents:
+                if self._revents[i]:
                     s._events_valid = False
                 events = socket_events(s) & self._wanted[i]
             else:
-                events = zmq_events_of_fd(self._fds[i].revents, self._wanted[i])
+                events = zmq_events_of_fd(self._revents[i], self._wanted[i])
             if events:
                 # as pyzmq: sockets come back as themselves, anything else as its fd
                 ready.append((sock if sock is not None else self._fds[i].fd, events))
@@ -169,26 +212,25 @@ cdef class Poller:
             return []  # nothing can ever become ready
         for sock in self._socket_of:
             if sock is not None:
-                check_socket(<Socket>sock)
+                guard_socket(<Socket>sock)
         if timeout is None or timeout < 0:
             deadline = -1
         else:
             deadline = zmqx_now_ms() + <int64_t>int(timeout)
         # First pass: no waiting, GIL held.
         nfds = self._count
-        rc = poll(self._fds, nfds, 0)
+        rc = self._wait_pass(0)
         if rc < 0 and errno_c != EINTR:
             PyErr_SetFromErrno(OSError)
             return None
         if rc < 0:
             for i in range(nfds):
-                self._fds[i].revents = POLLIN  # re-read everything
+                self._revents[i] = POLLIN  # re-read everything
+        if self._revents[nfds]:
+            zmqx_waker_drain(&self._waker)
         ready = self._collect()
         if ready or deadline >= 0 and zmqx_now_ms() >= deadline:
             return ready
-        open_waker(&self._waker)
-        self._fds[nfds].fd = self._waker.read_fd
-        self._fds[nfds].events = POLLIN
         while True:
             wait_ms = -1 if deadline < 0 else max(0, deadline - zmqx_now_ms())
             if in_main and (wait_ms < 0 or wait_ms > SIGNAL_SLICE_MS):
@@ -197,7 +239,7 @@ cdef class Poller:
                 if sock is not None:
                     (<Socket>sock)._waiter = &self._waker
             with nogil:
-                rc = poll(self._fds, nfds + 1, <int>wait_ms)
+                rc = self._wait_pass(<int>wait_ms)
                 err = errno_c
             closed_by = 0
             for sock in self._socket_of:
@@ -208,7 +250,7 @@ cdef class Poller:
                         closed_by = finish_deferred_close(s)
             if closed_by:
                 raise_closed_while_waiting(closed_by)
-            if self._fds[nfds].revents:
+            if self._revents[nfds]:
                 zmqx_waker_drain(&self._waker)
             if rc < 0:
                 if err != EINTR:

@@ -37,3 +37,7 @@ cdef extern from "runtime.h" nogil:
     int zmqx_wait_background_terms(int64_t timeout_ms)
 
     int zmqx_install_fork_handler()
+
+    int zmqx_epoll_open()
+    int zmqx_epoll_add(int ep, int fd, short poll_events, unsigned int tag)
+    int zmqx_epoll_wait(int ep, short *revents, int max_events, int timeout)

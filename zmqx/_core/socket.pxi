@@ -34,15 +34,21 @@ cdef int raise_forked() except -1:
         "sockets from a new Context")
 
 
-cdef inline int check_socket(Socket s) except -1:
-    """The guard at the top of every socket operation."""
+cdef inline int guard_socket(Socket s) except -1:
+    """Raise unless s may be used from this thread now."""
     if s.handle == NULL or s._closing:
         raise_closed()
     if s._waiter != NULL:
         raise_busy()
     if s._fork_generation != zmqx_fork_generation:
         raise_forked()
-    s._events_valid = False  # the call may change readiness
+    return 0
+
+
+cdef inline int check_socket(Socket s) except -1:
+    """The guard at the top of every socket operation that may change readiness."""
+    guard_socket(s)
+    s._events_valid = False
     return 0
 
 

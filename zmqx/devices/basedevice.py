@@ -103,14 +103,16 @@ class Device:
         socket_type: int | None = getattr(self, f"{role}_type")
         return socket_type
 
-    def _record(self, role: str, action: str, *args: Any) -> None:
+    def _check_configurable(self, role: str) -> None:
         if self._socket_type(role) is None:
             raise ValueError(f"this device has no {role} socket ({role}_type is None)")
+
+    def _record(self, role: str, action: str, *args: Any) -> None:
+        self._check_configurable(role)
         self._steps.append((role, action, args))
 
     def _bind_random(self, role: str, addr: str, args: tuple, kwargs: dict) -> int:
-        if self._socket_type(role) is None:
-            raise ValueError(f"this device has no {role} socket ({role}_type is None)")
+        self._check_configurable(role)
         if self._socket_set is None:
             self._socket_set = _worker.DeviceSockets(self)
         self._socket_set.add(self._steps)
@@ -265,14 +267,12 @@ class BackgroundDevice(Device):
         if self._started:
             raise RuntimeError("the device was started already: configure it before start()")
 
-    def _record(self, role: str, action: str, *args: Any) -> None:
+    def _check_configurable(self, role: str) -> None:
+        super()._check_configurable(role)
         self._check_not_started()
-        super()._record(role, action, *args)
 
     def _bind_random(self, role: str, addr: str, args: tuple, kwargs: dict) -> int:
-        self._check_not_started()
-        if self._socket_type(role) is None:
-            raise ValueError(f"this device has no {role} socket ({role}_type is None)")
+        self._check_configurable(role)
         self._launch()
         self._send(("random", role, addr, args, kwargs))
         kind, value = self._receive_reply()
