@@ -267,6 +267,11 @@ def control(harness, ctrl_addr):
 
     def command(name):
         ctrl.send(name)
+        if (name == b"TERMINATE" and harness.variant == "process"
+                and harness.zmq.__name__ != "zmqx"):
+            # pyzmq's device process exits right after TERMINATE, often before
+            # its answer leaves; zmqx's lets its context finish sending first
+            return [b""]
         return recv(ctrl)
 
     return command

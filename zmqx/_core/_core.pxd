@@ -37,6 +37,7 @@ cdef class Socket:
     # is used again. Its FD only signals news, so unchanged FD + valid cache = same.
     cdef int _events
     cdef bint _events_valid
+    cdef int _zmq_fd            # ZMQ_FD, read once (-1 until then)
     cdef object __weakref__
 
 

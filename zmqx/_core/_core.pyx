@@ -39,6 +39,31 @@ cdef unsigned long _main_thread = threading.main_thread().ident
 if zmqx_install_fork_handler() != 0:
     raise ImportError("zmqx: could not install its fork handler")
 
+# poll(2) and errno, for waits that happen outside libzmq
+cdef extern from "poll.h" nogil:
+    struct pollfd:
+        int fd
+        short events
+        short revents
+    int poll(pollfd *fds, unsigned long nfds, int timeout)
+    enum:
+        POLLIN
+        POLLOUT
+        POLLERR
+        POLLPRI
+        POLLHUP
+        POLLNVAL
+
+
+cdef extern from "errno.h" nogil:
+    int errno_c "errno"
+
+
+cdef inline void errno_set(int value) noexcept nogil:
+    global errno_c
+    errno_c = value
+
+
 include "errors.pxi"
 include "misc.pxi"
 include "frame.pxi"

@@ -7,21 +7,6 @@
 # So an idle socket costs one pollfd in one poll() syscall, not a syscall of its
 # own, and the registration (the pollfd array) is kept between calls.
 
-cdef extern from "poll.h" nogil:
-    struct pollfd:
-        int fd
-        short events
-        short revents
-    int poll(pollfd *fds, unsigned long nfds, int timeout)
-    enum:
-        POLLIN
-        POLLOUT
-        POLLERR
-        POLLPRI
-        POLLHUP
-        POLLNVAL
-
-
 cdef inline int socket_events(Socket s) except -1:
     """ZMQ_EVENTS of s, from the cache when nothing can have changed."""
     cdef size_t size = sizeof(int)
@@ -267,15 +252,6 @@ cdef class Poller:
                 check_signals()
             if deadline >= 0 and zmqx_now_ms() >= deadline:
                 return []
-
-
-cdef extern from "errno.h" nogil:
-    int errno_c "errno"
-
-
-cdef inline void errno_set(int value) noexcept nogil:
-    global errno_c
-    errno_c = value
 
 
 def select(rlist, wlist, xlist, timeout=None):

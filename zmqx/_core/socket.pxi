@@ -131,41 +131,46 @@ cdef int open_waker(zmqx_waker *waker) except -1:
 
 
 cdef int wait_for(Socket s, short events, int64_t deadline) except -1:
-    """Wait until s has one of events; 1 when it does, 0 at deadline (-1: none).
+    """Wait until s may have one of events (after a call on it found none):
+    1 when its state changed, worth a retry; 0 at deadline (-1: none).
 
-    Raises if the socket is closed from another thread, its context terminated,
-    or a signal handler raises (Ctrl-C).
+    Waits in poll() on the socket's FD, which becomes readable when libzmq has
+    news for the socket, and on the socket's waker. Raises if the socket is
+    closed from another thread, its context terminated, or a signal handler
+    raises (Ctrl-C).
     """
-    cdef zmq_pollitem_t items[2]
-    cdef int rc
+    cdef pollfd fds[2]
+    cdef int rc, err
     cdef int64_t timeout
     cdef bint in_main = PyThread_get_thread_ident() == _main_thread
+    cdef size_t size = sizeof(int)
     open_waker(&s._waker)
-    items[0].socket = s.handle
-    items[0].fd = 0
-    items[0].events = events
-    items[1].socket = NULL
-    items[1].fd = s._waker.read_fd
-    items[1].events = ZMQ_POLLIN
+    if s._zmq_fd < 0 and zmq_getsockopt(s.handle, ZMQ_FD, &s._zmq_fd, &size) < 0:
+        raise_zmq_error()
+    fds[0].fd = s._zmq_fd
+    fds[0].events = POLLIN
+    fds[1].fd = s._waker.read_fd
+    fds[1].events = POLLIN
     while True:
         timeout = -1 if deadline < 0 else max(0, deadline - zmqx_now_ms())
         if in_main and (timeout < 0 or timeout > SIGNAL_SLICE_MS):
             timeout = SIGNAL_SLICE_MS
-        items[0].revents = items[1].revents = 0
+        fds[0].revents = fds[1].revents = 0
         s._waiter = &s._waker
         with nogil:
-            rc = zmq_poll(items, 2, <long>timeout)
+            rc = poll(fds, 2, <int>timeout)
+            err = errno_c
         s._waiter = NULL
         if s._closing:
             raise_closed_while_waiting(finish_deferred_close(s))
-        if rc < 0:
-            rc = zmq_errno_c()
-            if rc != EINTR:
-                raise_zmq_error(rc)
-        elif items[0].revents & events:
-            return 1
-        if items[1].revents:
+        if rc < 0 and err != EINTR:
+            errno_set(err)
+            PyErr_SetFromErrno(OSError)
+            return -1
+        if fds[1].revents:
             zmqx_waker_drain(&s._waker)
+        if rc > 0 and fds[0].revents:
+            return 1
         if in_main or rc < 0:
             check_signals()
         if deadline >= 0 and zmqx_now_ms() >= deadline:
@@ -316,6 +321,7 @@ cdef class Socket:
         self._waker.read_fd = -1
         self._waker.write_fd = -1
         self._closing_linger = LINGER_UNCHANGED
+        self._zmq_fd = -1
         self.copy_threshold = COPY_THRESHOLD
         self._fork_generation = zmqx_fork_generation
 
@@ -594,7 +600,8 @@ cdef class Socket:
                 raise_zmq_error()
             if events & flags or (deadline >= 0 and zmqx_now_ms() >= deadline):
                 return events & flags
-            wait_for(self, <short>flags, deadline)
+            if not wait_for(self, <short>flags, deadline):
+                return 0
 
     def monitor(self, addr, int events=ZMQ_EVENT_ALL):
         """Publish this socket's events (EVENT_*) on a PAIR socket at inproc addr;
