@@ -2,7 +2,8 @@
 
 1000 PULL sockets, each bound to its own inproc:// address and registered
 with POLLIN on one Poller; nothing is ever sent, so every poll returns [].
-Best of REPEAT timeit runs.  ``--impl c`` runs benchmarks/c/poll_idle.c:
+Best of REPEAT timeit runs.  Afterwards one message is sent to one socket and
+the poller must report exactly that socket (so a broken poller cannot pass).  ``--impl c`` runs benchmarks/c/poll_idle.c:
 plain ``zmq_poll`` on the same sockets, the libzmq floor (for information).
 """
 
@@ -36,6 +37,23 @@ def run_c(args) -> None:
     )
 
 
+def check_poller_still_works(zmq, ctx, poller, socks) -> None:
+    """A fast figure only counts if the poller still sees a real event."""
+    k = len(socks) // 2
+    push = ctx.socket(zmq.PUSH)
+    push.setsockopt(zmq.LINGER, 0)
+    push.connect(f"inproc://bench-poll-idle-{k}")
+    push.send(b"ping")
+    events = dict(poller.poll(5000))
+    if events.get(socks[k], 0) & zmq.POLLIN == 0 or len(events) != 1:
+        raise RuntimeError(f"poller missed the event on socket {k}: {events!r}")
+    if socks[k].recv() != b"ping":
+        raise RuntimeError("wrong message")
+    if poller.poll(0):
+        raise RuntimeError("poller reports an event after the message was read")
+    push.close()
+
+
 def main(argv=None) -> None:
     p = C.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--sockets", type=int, default=1000)
@@ -63,6 +81,7 @@ def main(argv=None) -> None:
         raise RuntimeError("idle sockets reported events")
     timer = timeit.Timer("poller.poll(0)", globals={"poller": poller})
     per_call, number = C.best_per_call(timer, args.repeat, args.min_time, args.number)
+    check_poller_still_works(zmq, ctx, poller, socks)
     C.emit(
         BENCH,
         args.impl,

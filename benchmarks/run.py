@@ -136,7 +136,7 @@ BENCHES = [
         "zerocopy_1mib.py",
         "MB/s",
         True,
-        "1 MiB numpy buffer, send/recv copy=False, inproc, two threads",
+        "1 MiB numpy buffer, send/recv copy=False, inproc, one thread, batches of 100",
         ["--count", "20000"],
         ["--count", "5000"],
         target_op=">=",

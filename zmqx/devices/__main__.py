@@ -76,23 +76,24 @@ def add_role_options(parser: argparse.ArgumentParser, role: str, default_type: s
                        help=f"socket type (default: {default_type})")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Run a ZeroMQ device in the foreground until Ctrl-C or SIGTERM.",
         epilog=f"'{PROG} DEVICE --help' lists a device's options.",
     )
     subparsers = parser.add_subparsers(dest="device", metavar="DEVICE", required=True)
+    subs = {}
     for name, (text, in_type, out_type, extra) in DEVICES.items():
-        sub = subparsers.add_parser(name, help=text, description=text)
+        sub = subs[name] = subparsers.add_parser(name, help=text, description=text)
         add_role_options(sub, "in", in_type)
         add_role_options(sub, "out", out_type)
         for role in extra:
             add_role_options(sub, role, ROLE_DEFAULT_TYPES[role])
         if name == "monitored-queue":
-            sub.add_argument("--in-prefix", default="in",
+            sub.add_argument("--in-prefix", metavar="PREFIX", default="in",
                              help="monitor prefix of messages from the in side (default: in)")
-            sub.add_argument("--out-prefix", default="out",
+            sub.add_argument("--out-prefix", metavar="PREFIX", default="out",
                              help="monitor prefix of messages from the out side (default: out)")
         sub.add_argument("--subscribe", metavar="TOPIC", action="append",
                          help="topic a SUB socket subscribes to (repeatable; default: all)")
@@ -101,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "trying when the device stops (default: 0)")
         sub.add_argument("-q", "--quiet", action="store_true",
                          help="do not print the line saying where the device listens")
-    return parser
+    return parser, subs
 
 
 def make_device(args: argparse.Namespace) -> Device:
@@ -154,12 +155,11 @@ def on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser, subs = build_parser()
     args = parser.parse_args(argv)
-    if not args.in_bind and not args.in_connect:
-        parser.error("the in socket needs --in-bind or --in-connect")
-    if not args.out_bind and not args.out_connect:
-        parser.error("the out socket needs --out-bind or --out-connect")
+    for role in ("in", "out"):
+        if not getattr(args, f"{role}_bind") and not getattr(args, f"{role}_connect"):
+            subs[args.device].error(f"the {role} socket needs --{role}-bind or --{role}-connect")
 
     signal.signal(signal.SIGTERM, on_sigterm)
     dev = None
