@@ -36,6 +36,7 @@ from hypothesis.stateful import (
     initialize,
     invariant,
     multiple,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -63,6 +64,19 @@ EXCLUDED_OPTIONS = {17, 68, 89, 92}
 # Context options not fuzzed: BLOCKY (70) for the same reason as LINGER; thread
 # scheduling, priority and affinity (3, 4, 7, 8) of libzmq's I/O threads.
 EXCLUDED_CONTEXT_OPTIONS = {3, 4, 7, 8, 70}
+
+# Defects already found and reported, each pinned by a strict-xfail test in
+# test_known_defects.py. The fuzzer keeps off these paths so that it goes on
+# finding new ones; when a test there starts passing, delete its entry here.
+# ZMQX_FUZZ_ALL=1 fuzzes them anyway.
+KNOWN_DEFECTS: dict[str, str] = {
+    "shadow-context-term":
+        "terminating one of two Context objects on one libzmq context leaves the other "
+        "pointing at freed memory (test_known_defects.py::"
+        "test_terminating_a_shadow_context_marks_the_other_closed)",
+}
+if os.environ.get("ZMQX_FUZZ_ALL") == "1":
+    KNOWN_DEFECTS.clear()
 
 KNOWN_OPTIONS = sorted(int(o) for o in zmq.SocketOption if int(o) not in EXCLUDED_OPTIONS)
 
@@ -142,9 +156,9 @@ small_data = st.one_of(
 )
 bad_data = st.one_of(
     st.text(max_size=8), st.integers(), st.none(), st.floats(allow_nan=False),
-    st.just(object()), st.lists(st.binary(max_size=3), max_size=2),
-    st.just(np.zeros((4, 4), dtype=np.uint8)[:, 1]),  # not contiguous
-    st.just(memoryview(b"abcdef")[::2]),               # not contiguous
+    st.builds(object), st.lists(st.binary(max_size=3), max_size=2),
+    st.builds(lambda: np.zeros((4, 4), dtype=np.uint8)[:, 1]),  # not contiguous
+    st.builds(lambda: memoryview(b"abcdef")[::2]),         # not contiguous
 )
 data = st.one_of(small_data, small_data, bad_data)
 
@@ -178,6 +192,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         STATS["examples"] += 1
         self.all_contexts: list[zmq.Context] = []
         self.all_sockets: list[zmq.Socket] = []
+        self.monitored: list[zmq.Socket] = []
 
     # ---- helpers -------------------------------------------------------------
 
@@ -248,6 +263,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         ctx = self._new_context(io_threads)
         return ctx if ctx is not None else multiple()
 
+    @precondition(lambda self: "shadow-context-term" not in KNOWN_DEFECTS)
     @rule(target=contexts, ctx=contexts)
     def shadow_context(self, ctx):
         self._step()
@@ -268,6 +284,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         """destroy() or term() in a thread. term() waits for every socket of the
         libzmq context (shadows share it), so this thread closes what is still
         open; meanwhile those sockets' calls must raise ContextTerminated."""
+        self._close_monitored_first()
         if how == "destroy":
             t, box = self._run_thread(lambda: ctx.destroy(linger=linger))
         else:
@@ -457,7 +474,8 @@ class ZmqxMachine(RuleBasedStateMachine):
 
     @rule(sock=sockets,
           buffer=st.one_of(st.integers(0, 100).map(bytearray), st.just(b"readonly"),
-                           st.just(memoryview(bytearray(8))), st.just(np.zeros(16, np.uint8)),
+                           st.builds(lambda: memoryview(bytearray(8))),
+                           st.builds(lambda: np.zeros(16, np.uint8)),
                            st.just(None), st.just("text")),
           nbytes=st.one_of(st.just(0), st.integers(-2, 200), st.just(2**70), st.just("x")),
           flags=flags, timeout=timeouts_ms)
@@ -468,7 +486,7 @@ class ZmqxMachine(RuleBasedStateMachine):
 
     @rule(sock=sockets, which=st.sampled_from(["string", "json", "pyobj-send", "serialized"]),
           value=st.one_of(st.text(max_size=10), st.integers(), st.just({"a": [1]}),
-                          st.just(object()), st.binary(max_size=5)),
+                          st.builds(object), st.binary(max_size=5)),
           timeout=timeouts_ms)
     def serialization(self, sock, which, value, timeout):
         self._step()
@@ -566,7 +584,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         attempt("MessageTracker.wait", tracker.wait, timeout)
         assert isinstance(tracker.done, bool)
 
-    @rule(towatch=st.lists(st.one_of(trackers, frames, st.just(threading.Event()),
+    @rule(towatch=st.lists(st.one_of(trackers, frames, st.builds(threading.Event),
                                      st.just("junk")), max_size=3))
     def new_tracker(self, towatch):
         self._step()
@@ -636,7 +654,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         return zmq.Poller()
 
     @rule(poller=pollers,
-          obj=st.one_of(sockets, st.integers(-1, 2), st.just(object()), st.just("x"),
+          obj=st.one_of(sockets, st.integers(-1, 2), st.builds(object), st.just("x"),
                         st.just(3.5)),
           events=st.one_of(st.sampled_from([zmq.POLLIN, zmq.POLLOUT, zmq.POLLERR, 0]),
                            st.integers(-2, 2**33)),
@@ -834,21 +852,35 @@ class ZmqxMachine(RuleBasedStateMachine):
     @rule(sock=sockets, how=st.sampled_from(["get", "disable", "raw", "raw-bad", "stop"]),
           events=st.one_of(st.just(zmq.EVENT_ALL), st.integers(-1, 2**20)))
     def monitor(self, sock, how, events):
+        """Monitoring. libzmq's monitor socket is a PAIR whose sends block while it
+        has no peer: with nobody connected to the monitor endpoint, the socket's I/O
+        thread stops at its first event and stopping the monitor never returns (in
+        pyzmq too). So every monitor gets a peer here, and monitored sockets are
+        closed before their peers (see _close_monitored_first)."""
         self._step()
         if how == "get":
             mon = attempt("get_monitor_socket", sock.get_monitor_socket)
             if isinstance(mon, zmq.Socket):
                 self._track_socket(mon)
+                self.monitored.append(sock)
         elif how == "disable":
             attempt("disable_monitor", sock.disable_monitor)
         elif how == "raw":
             STATS["endpoint_serial"] += 1
-            attempt("monitor", sock.monitor, f"inproc://mon-{STATS['endpoint_serial']}", events)
+            addr = f"inproc://mon-{STATS['endpoint_serial']}"
+            if not is_error(attempt("monitor", sock.monitor, addr, events)):
+                peer = self._track_socket(sock.context.socket(zmq.PAIR))
+                peer.connect(addr)
+                self.monitored.append(sock)
         elif how == "raw-bad":
             attempt("monitor", sock.monitor, "tcp://127.0.0.1:1", events)
             attempt("monitor", sock.monitor, 12, events)
         else:
             attempt("monitor(None)", sock.monitor, None)
+
+    def _close_monitored_first(self):
+        for sock in self.monitored:
+            attempt("close monitored", sock.close, linger=0)
 
     # ---- invariants and teardown ---------------------------------------------------
 
@@ -872,6 +904,7 @@ class ZmqxMachine(RuleBasedStateMachine):
                                  f"{e!r}: it refers to a terminated libzmq context") from e
 
     def teardown(self):
+        self._close_monitored_first()
         for sock in self.all_sockets:
             attempt("teardown close", sock.close, linger=0)
         for ctx in self.all_contexts:

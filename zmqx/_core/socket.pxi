@@ -131,16 +131,16 @@ cdef int open_waker(zmqx_waker *waker) except -1:
 
 
 cdef int wait_for(Socket s, short events, int64_t deadline) except -1:
-    """Wait until s may have one of events (after a call on it found none):
-    1 when its state changed, worth a retry; 0 at deadline (-1: none).
+    """Wait until s has one of events: 1 when it has, 0 at deadline (-1: none).
 
-    Waits in poll() on the socket's FD, which becomes readable when libzmq has
-    news for the socket, and on the socket's waker. Raises if the socket is
-    closed from another thread, its context terminated, or a signal handler
-    raises (Ctrl-C).
+    The edge-triggered dance: read ZMQ_EVENTS (which also processes libzmq's
+    pending commands, unthrottled, and so drains the FD), and only if nothing
+    is ready, sleep in poll() on the socket's FD (readable when libzmq has news
+    for the socket) and the socket's waker. Raises if the socket is closed from
+    another thread, its context terminated, or a signal handler raises (Ctrl-C).
     """
     cdef pollfd fds[2]
-    cdef int rc, err
+    cdef int rc, err, ready
     cdef int64_t timeout
     cdef bint in_main = PyThread_get_thread_ident() == _main_thread
     cdef size_t size = sizeof(int)
@@ -152,7 +152,13 @@ cdef int wait_for(Socket s, short events, int64_t deadline) except -1:
     fds[1].fd = s._waker.read_fd
     fds[1].events = POLLIN
     while True:
+        if zmq_getsockopt(s.handle, ZMQ_EVENTS, &ready, &size) < 0:
+            raise_zmq_error()
+        if ready & events:
+            return 1
         timeout = -1 if deadline < 0 else max(0, deadline - zmqx_now_ms())
+        if timeout == 0:
+            return 0
         if in_main and (timeout < 0 or timeout > SIGNAL_SLICE_MS):
             timeout = SIGNAL_SLICE_MS
         fds[0].revents = fds[1].revents = 0
@@ -169,12 +175,8 @@ cdef int wait_for(Socket s, short events, int64_t deadline) except -1:
             return -1
         if fds[1].revents:
             zmqx_waker_drain(&s._waker)
-        if rc > 0 and fds[0].revents:
-            return 1
         if in_main or rc < 0:
             check_signals()
-        if deadline >= 0 and zmqx_now_ms() >= deadline:
-            return 0
 
 
 cdef int64_t deadline_from(Socket s, int timeout_option) except -2:
@@ -514,6 +516,7 @@ cdef class Socket:
                        **kwargs):
         """Send a sequence of parts as one message (delivered whole or not at all)."""
         cdef Py_ssize_t i, n
+        cdef int part_flags
         check_socket(self)
         parts = msg_parts if isinstance(msg_parts, (list, tuple)) else list(msg_parts)
         n = len(parts)
@@ -528,10 +531,18 @@ cdef class Socket:
             raise ValueError("send_multipart needs at least one part")
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
-        for i in range(n - 1):
-            send_one(self, parts[i], flags | ZMQ_SNDMORE, copy, track)
+        for i in range(n):
+            part = parts[i]
+            part_flags = flags | ZMQ_SNDMORE if i < n - 1 else flags
+            if copy and type(part) is bytes:
+                # the common case, without the generality of send_one
+                send_data(self, PyBytes_AS_STRING(part), <size_t>PyBytes_GET_SIZE(part),
+                          part_flags)
+                result = None
+            else:
+                result = send_one(self, part, part_flags, copy, track)
         # as pyzmq: what the last part's send returns
-        return send_one(self, parts[n - 1], flags, copy, track)
+        return result
 
     def recv_multipart(self, int flags=0, bint copy=True, bint track=False):
         """Receive every part of one message as a list (bytes, or Frames if copy=False)."""
