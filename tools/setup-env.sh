@@ -33,4 +33,7 @@ fi
 # Build the compiled core in place (Cython recompiles only what changed).
 $PY setup.py -q build_ext --inplace >&2
 $PY -m pip install -q --no-build-isolation --no-deps -e . >&2
+# Byte-compile as pip does for a regular install (an editable one skips it, and
+# with PYTHONDONTWRITEBYTECODE set every import would compile from source).
+$PY -m compileall -q zmqx >&2
 echo "$PY"
