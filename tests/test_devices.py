@@ -267,8 +267,7 @@ def control(harness, ctrl_addr):
 
     def command(name):
         ctrl.send(name)
-        if (name == b"TERMINATE" and harness.variant == "process"
-                and harness.zmq.__name__ != "zmqx"):
+        if name == b"TERMINATE" and harness.variant == "process" and harness.zmq.__name__ != "zmqx":
             # pyzmq's device process exits right after TERMINATE, often before
             # its answer leaves; zmqx's lets its context finish sending first
             return [b""]
@@ -319,8 +318,9 @@ def test_steerable_statistics_and_terminate(harness):
 def test_steerable_statistics_count_frames_like_libzmq(harness, request, impl_name):
     """libzmq's STATISTICS counts message parts, not messages."""
     if impl_name == "zmqx":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="the core's STATISTICS counts whole messages"))
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="the core's STATISTICS counts whole messages")
+        )
     zmq = harness.zmq
     dev, req, rep, ctrl_addr = steerable_setup(harness, zmq.REP)
     command = control(harness, ctrl_addr)
@@ -417,7 +417,7 @@ def test_monitored_queue_router_to_router(harness):
 
     # until the device knows every peer (a ROUTER drops what it cannot route),
     # ping the worker from each client
-    for name, client in clients.items():
+    for client in clients.values():
         deadline = time.monotonic() + 5
         while True:
             assert time.monotonic() < deadline, "the worker was never reached"
@@ -426,8 +426,7 @@ def test_monitored_queue_router_to_router(harness):
                 break
         while worker.poll(100):
             assert worker.recv_multipart()[1:] == [b"ping"]
-    subscribe_and_settle(zmq, lambda: clients[b"alice"].send_multipart([b"worker", b"p"]),
-                         mon)
+    subscribe_and_settle(zmq, lambda: clients[b"alice"].send_multipart([b"worker", b"p"]), mon)
     while worker.poll(100):
         worker.recv_multipart()
 

@@ -29,7 +29,10 @@ class Cli:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-c", LAUNCH, *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         self.banner = ""
 
@@ -93,13 +96,23 @@ def ipc(tmp_path, name):
 
 @pytest.mark.timeout(20)
 def test_help():
-    out = subprocess.run([sys.executable, "-m", "zmqx.devices", "--help"],
-                         capture_output=True, text=True, timeout=15)
+    out = subprocess.run(
+        [sys.executable, "-m", "zmqx.devices", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+    )
     assert out.returncode == 0
     for name in ("queue", "forwarder", "streamer", "monitored-queue", "proxy", "steerable"):
         assert name in out.stdout
-    out = subprocess.run([sys.executable, "-m", "zmqx.devices", "monitored-queue", "--help"],
-                         capture_output=True, text=True, timeout=15)
+    out = subprocess.run(
+        [sys.executable, "-m", "zmqx.devices", "monitored-queue", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+    )
     assert out.returncode == 0
     for option in ("--in-bind", "--out-connect", "--mon-bind", "--in-prefix", "--in-type"):
         assert option in out.stdout
@@ -107,10 +120,18 @@ def test_help():
 
 @pytest.mark.timeout(20)
 def test_usage_errors_exit_2():
-    for args in (["queue", "--out-bind", "tcp://127.0.0.1:*"], ["nosuchdevice"],
-                 ["queue", "--in-type", "NOSUCHTYPE"]):
-        out = subprocess.run([sys.executable, "-m", "zmqx.devices", *args],
-                             capture_output=True, text=True, timeout=15)
+    for args in (
+        ["queue", "--out-bind", "tcp://127.0.0.1:*"],
+        ["nosuchdevice"],
+        ["queue", "--in-type", "NOSUCHTYPE"],
+    ):
+        out = subprocess.run(
+            [sys.executable, "-m", "zmqx.devices", *args],
+            capture_output=True,
+            text=True,
+            timeout=15,
+            check=False,
+        )
         assert out.returncode == 2, args
         assert "Traceback" not in out.stderr
 
@@ -118,7 +139,7 @@ def test_usage_errors_exit_2():
 @pytest.mark.timeout(20)
 def test_bind_failure_is_one_line(cli):
     c = cli("queue", "--in-bind", "nosuchtransport://x", "--out-bind", "tcp://127.0.0.1:*")
-    out, err = c.proc.communicate(timeout=15)
+    _, err = c.proc.communicate(timeout=15)
     assert c.proc.returncode == 1
     assert "Traceback" not in err
     assert err.strip().count("\n") == 0
@@ -139,7 +160,7 @@ def test_queue_round_trip_then_ctrl_c(cli, ctx, tmp_path):
     rep.send(b"and back")
     assert recv(req) == [b"and back"]
 
-    status, out, err, took = c.stop(signal.SIGINT)
+    status, _, err, took = c.stop(signal.SIGINT)
     assert status in (0, 130)
     assert took < 3
     assert "Traceback" not in err
@@ -164,7 +185,7 @@ def test_forwarder_on_wildcard_ports_then_sigterm(cli, ctx):
     pub.send_multipart([b"topic", b"data"])
     assert recv(sub) == [b"topic", b"data"]
 
-    status, out, err, took = c.stop(signal.SIGTERM)
+    status, _, err, took = c.stop(signal.SIGTERM)
     assert status == 0
     assert took < 3
     assert "Traceback" not in err
@@ -174,8 +195,19 @@ def test_forwarder_on_wildcard_ports_then_sigterm(cli, ctx):
 @pytest.mark.timeout(20)
 def test_monitored_queue_cli(cli, ctx, tmp_path):
     in_addr, out_addr, mon_addr = (ipc(tmp_path, n) for n in ("in", "out", "mon"))
-    c = cli("monitored-queue", "--in-bind", in_addr, "--out-bind", out_addr,
-            "--mon-bind", mon_addr, "--in-prefix", "REQ", "--out-prefix", "REP")
+    c = cli(
+        "monitored-queue",
+        "--in-bind",
+        in_addr,
+        "--out-bind",
+        out_addr,
+        "--mon-bind",
+        mon_addr,
+        "--in-prefix",
+        "REQ",
+        "--out-prefix",
+        "REP",
+    )
     assert c.wait_running() == {"in": in_addr, "out": out_addr, "mon": mon_addr}
     mon = ctx.socket(zmq.SUB)
     mon.subscribe(b"")
@@ -197,7 +229,7 @@ def test_monitored_queue_cli(cli, ctx, tmp_path):
     rep.send(recv(rep)[0] + b" too")
     assert recv(req) == [b"watched too"]
     assert [recv(mon)[0], recv(mon)[0]] == [b"REQ", b"REP"]
-    status, out, err, took = c.stop(signal.SIGINT)
+    status, _, err, took = c.stop(signal.SIGINT)
     assert status in (0, 130) and took < 3 and "Traceback" not in err
 
 
@@ -210,6 +242,6 @@ def test_steerable_cli_terminate(cli, ctx, tmp_path):
     ctrl.connect(ctrl_addr)
     ctrl.send(b"TERMINATE")
     assert recv(ctrl) == [b""]
-    out, err = c.proc.communicate(timeout=5)
+    _, err = c.proc.communicate(timeout=5)
     assert c.proc.returncode == 0
     assert err.strip().splitlines()[-1] == "python -m zmqx.devices: steerable stopped"

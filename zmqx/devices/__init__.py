@@ -23,18 +23,18 @@ from zmqx.devices.proxysteerabledevice import (
 
 __all__ = [
     "Device",
-    "ThreadDevice",
-    "ProcessDevice",
-    "Proxy",
-    "ThreadProxy",
-    "ProcessProxy",
-    "ProxySteerable",
-    "ThreadProxySteerable",
-    "ProcessProxySteerable",
-    "monitored_queue",
     "MonitoredQueue",
-    "ThreadMonitoredQueue",
+    "ProcessDevice",
     "ProcessMonitoredQueue",
+    "ProcessProxy",
+    "ProcessProxySteerable",
+    "Proxy",
+    "ProxySteerable",
+    "ThreadDevice",
+    "ThreadMonitoredQueue",
+    "ThreadProxy",
+    "ThreadProxySteerable",
+    "monitored_queue",
 ]
-# BackgroundDevice is importable from here too, as in pyzmq's modules.
+# BackgroundDevice is importable from here too (not in __all__, as in pyzmq).
 _ = BackgroundDevice

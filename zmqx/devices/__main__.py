@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from typing import NamedTuple
 
 import zmqx
 from zmqx import constants
@@ -28,23 +29,48 @@ if TYPE_CHECKING:
 
 PROG = "python -m zmqx.devices"
 
-# name: (help, in type, out type, extra roles)
+
+class Spec(NamedTuple):
+    """A device the command line runs: its help, default socket types, extra sockets."""
+
+    help: str
+    in_type: str
+    out_type: str
+    extra_roles: tuple[str, ...] = ()
+
+
 DEVICES = {
-    "queue": ("ROUTER <-> DEALER queue for request/reply (QUEUE device)",
-              "ROUTER", "DEALER", ()),
-    "forwarder": ("SUB -> PUB forwarder for publish/subscribe (FORWARDER device); "
-                  "the SUB side subscribes to everything unless --subscribe is given",
-                  "SUB", "PUB", ()),
-    "streamer": ("PULL -> PUSH streamer for pipelines (STREAMER device)",
-                 "PULL", "PUSH", ()),
-    "monitored-queue": ("queue that also publishes every message on a monitor socket, "
-                        "after a frame naming its side (--in-prefix/--out-prefix); "
-                        "ROUTER on both sides works",
-                        "ROUTER", "DEALER", ("mon",)),
-    "proxy": ("proxy that copies every message to a monitor (capture) socket",
-              "ROUTER", "DEALER", ("mon",)),
-    "steerable": ("proxy obeying PAUSE/RESUME/TERMINATE/STATISTICS on a control socket",
-                  "ROUTER", "DEALER", ("mon", "ctrl")),
+    "queue": Spec("ROUTER <-> DEALER queue for request/reply (QUEUE device)", "ROUTER", "DEALER"),
+    "forwarder": Spec(
+        (
+            "SUB -> PUB forwarder for publish/subscribe (FORWARDER device); the SUB side "
+            "subscribes to everything unless --subscribe is given"
+        ),
+        "SUB",
+        "PUB",
+    ),
+    "streamer": Spec("PULL -> PUSH streamer for pipelines (STREAMER device)", "PULL", "PUSH"),
+    "monitored-queue": Spec(
+        (
+            "queue that also publishes every message on a monitor socket, after a frame "
+            "naming its side (--in-prefix/--out-prefix); ROUTER on both sides works"
+        ),
+        "ROUTER",
+        "DEALER",
+        ("mon",),
+    ),
+    "proxy": Spec(
+        "proxy that copies every message to a monitor (capture) socket",
+        "ROUTER",
+        "DEALER",
+        ("mon",),
+    ),
+    "steerable": Spec(
+        "proxy obeying PAUSE/RESUME/TERMINATE/STATISTICS on a control socket",
+        "ROUTER",
+        "DEALER",
+        ("mon", "ctrl"),
+    ),
 }
 
 ROLE_NAMES = {"in": "in (frontend)", "out": "out (backend)", "mon": "monitor", "ctrl": "control"}
@@ -68,12 +94,27 @@ def socket_type(text: str) -> int:
 
 def add_role_options(parser: argparse.ArgumentParser, role: str, default_type: str) -> None:
     group = parser.add_argument_group(f"{ROLE_NAMES[role]} socket")
-    group.add_argument(f"--{role}-bind", metavar="ADDR", action="append", default=[],
-                       help="bind to ADDR (repeatable; a tcp port of * picks a free one)")
-    group.add_argument(f"--{role}-connect", metavar="ADDR", action="append", default=[],
-                       help="connect to ADDR (repeatable)")
-    group.add_argument(f"--{role}-type", metavar="TYPE", type=socket_type, default=default_type,
-                       help=f"socket type (default: {default_type})")
+    group.add_argument(
+        f"--{role}-bind",
+        metavar="ADDR",
+        action="append",
+        default=[],
+        help="bind to ADDR (repeatable; a tcp port of * picks a free one)",
+    )
+    group.add_argument(
+        f"--{role}-connect",
+        metavar="ADDR",
+        action="append",
+        default=[],
+        help="connect to ADDR (repeatable)",
+    )
+    group.add_argument(
+        f"--{role}-type",
+        metavar="TYPE",
+        type=socket_type,
+        default=default_type,
+        help=f"socket type (default: {default_type})",
+    )
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
@@ -91,32 +132,55 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         for role in extra:
             add_role_options(sub, role, ROLE_DEFAULT_TYPES[role])
         if name == "monitored-queue":
-            sub.add_argument("--in-prefix", metavar="PREFIX", default="in",
-                             help="monitor prefix of messages from the in side (default: in)")
-            sub.add_argument("--out-prefix", metavar="PREFIX", default="out",
-                             help="monitor prefix of messages from the out side (default: out)")
-        sub.add_argument("--subscribe", metavar="TOPIC", action="append",
-                         help="topic a SUB socket subscribes to (repeatable; default: all)")
-        sub.add_argument("--linger", metavar="MS", type=int, default=0,
-                         help="LINGER of every socket: how long unsent messages are kept "
-                              "trying when the device stops (default: 0)")
-        sub.add_argument("-q", "--quiet", action="store_true",
-                         help="do not print the line saying where the device listens")
+            sub.add_argument(
+                "--in-prefix",
+                metavar="PREFIX",
+                default="in",
+                help="monitor prefix of messages from the in side (default: in)",
+            )
+            sub.add_argument(
+                "--out-prefix",
+                metavar="PREFIX",
+                default="out",
+                help="monitor prefix of messages from the out side (default: out)",
+            )
+        sub.add_argument(
+            "--subscribe",
+            metavar="TOPIC",
+            action="append",
+            help="topic a SUB socket subscribes to (repeatable; default: all)",
+        )
+        sub.add_argument(
+            "--linger",
+            metavar="MS",
+            type=int,
+            default=0,
+            help="LINGER of every socket: how long unsent messages are kept "
+            "trying when the device stops (default: 0)",
+        )
+        sub.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            help="do not print the line saying where the device listens",
+        )
     return parser, subs
 
 
 def make_device(args: argparse.Namespace) -> Device:
-    extra = DEVICES[args.device][3]
+    extra = DEVICES[args.device].extra_roles
     if args.device == "monitored-queue":
-        dev: Device = MonitoredQueue(args.in_type, args.out_type, args.mon_type,
-                                     args.in_prefix, args.out_prefix)
+        dev: Device = MonitoredQueue(
+            args.in_type, args.out_type, args.mon_type, args.in_prefix, args.out_prefix
+        )
     elif args.device == "proxy":
         dev = Proxy(args.in_type, args.out_type, args.mon_type)
     elif args.device == "steerable":
         dev = ProxySteerable(args.in_type, args.out_type, args.mon_type, args.ctrl_type)
     else:
-        device_type = {"queue": zmqx.QUEUE, "forwarder": zmqx.FORWARDER,
-                       "streamer": zmqx.STREAMER}[args.device]
+        device_type = {"queue": zmqx.QUEUE, "forwarder": zmqx.FORWARDER, "streamer": zmqx.STREAMER}[
+            args.device
+        ]
         dev = Device(device_type, args.in_type, args.out_type)
     dev.context_factory = zmqx.Context
     topics = [t.encode() for t in (args.subscribe or [""])]
@@ -135,7 +199,7 @@ def make_device(args: argparse.Namespace) -> Device:
 
 def describe(args: argparse.Namespace, sockets: _worker.DeviceSockets) -> str:
     parts = []
-    for role in ("in", "out", *DEVICES[args.device][3]):
+    for role in ("in", "out", *DEVICES[args.device].extra_roles):
         sock = sockets.sockets[role]
         if sock is None:
             continue
@@ -162,14 +226,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             subs[args.device].error(f"the {role} socket needs --{role}-bind or --{role}-connect")
 
     signal.signal(signal.SIGTERM, on_sigterm)
-    dev = None
+    sockets = None
     status = 0
     try:
         dev = make_device(args)
-        # make and bind the sockets first, so that the line printed is true
-        sockets = dev._socket_set = _worker.DeviceSockets(dev)
-        sockets.add(dev._steps)
-        dev._steps = []
+        # make and bind the sockets before saying where they are
+        sockets = dev._prepared_sockets()
         sockets.finish()
         if not args.quiet:
             print(describe(args, sockets), file=sys.stderr, flush=True)
@@ -187,10 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a second Ctrl-C must not turn a clean stop into a traceback
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if dev is not None and dev._socket_set is not None:
-            dev._socket_set.close()
-            if dev._socket_set.context is not None:
-                dev._socket_set.context.destroy(linger=0)
+        if sockets is not None:
+            sockets.close()
+            if sockets.context is not None:
+                sockets.context.destroy(linger=0)
     return status
 
 

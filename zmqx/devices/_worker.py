@@ -14,6 +14,7 @@ the device has ended: ``("done", None)`` or ``("done", exc)``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -147,10 +148,8 @@ class DeviceSockets:
             self._terminator.start()
 
     def _terminate(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # nothing to report to at this point
             self.context.term()
-        except Exception:  # noqa: BLE001 - nothing to report to at this point
-            pass
 
     def wait_terminated(self, timeout: float) -> None:
         self.begin_terminate()
@@ -184,20 +183,18 @@ def _configure(sockets: DeviceSockets, conn: Connection) -> bool:
 
 
 def _send(conn: Connection, message: tuple) -> None:
+    """Send to the parent; an exception that does not pickle goes as RuntimeError."""
+    kind, value = message
     try:
         conn.send(message)
     except (EOFError, OSError):
         return  # parent gone
-    except Exception as exc:  # noqa: BLE001 - the exception does not pickle
-        kind, value = message
-        if isinstance(value, BaseException):
-            substitute = RuntimeError(f"{type(value).__name__}: {value}")
-            try:
-                conn.send((kind, substitute))
-            except Exception:  # noqa: BLE001
-                pass
-        else:
-            raise exc
+    except Exception:
+        if not isinstance(value, BaseException):
+            raise
+        substitute = RuntimeError(f"{type(value).__name__}: {value}")
+        with contextlib.suppress(Exception):
+            conn.send((kind, substitute))
 
 
 def _watch_parent(conn: Connection, sockets: DeviceSockets) -> None:
@@ -227,9 +224,7 @@ def serve(device: Device, conn: Connection, in_process: bool) -> None:
             ).start()
         result: BaseException | None = None
         try:
-            device.run_device()
-        except ContextTerminated:
-            pass  # the normal end: context terminated
+            device.run()  # a terminated context is a normal end there
         except BaseException as exc:  # noqa: BLE001 - reported to the parent
             if in_process and exc.__traceback__ is not None and hasattr(exc, "add_note"):
                 remote = "".join(traceback.format_exception(exc)).rstrip()
@@ -242,6 +237,8 @@ def serve(device: Device, conn: Connection, in_process: bool) -> None:
             sockets.wait_terminated(PROCESS_EXIT_GRACE)
         if not started:
             _send(conn, ("done", None))
+        if not in_process:
+            conn.close()  # what was sent stays readable by the parent
 
 
 def serve_process(device: Device, conn: Connection) -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
-import multiprocessing.util  # noqa: F401 - registered at exit before our handler
+import multiprocessing.util  # registers its exit handler before ours (see the end)
 import signal
 import threading
 import time
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     # (role, action, args): e.g. ("in", "bind", ("tcp://*:5555",))
     Step = tuple[str, str, tuple]
 
-__all__ = ["Device", "BackgroundDevice", "ThreadDevice", "ProcessDevice"]
+__all__ = ["BackgroundDevice", "Device", "ProcessDevice", "ThreadDevice"]
 
 QUEUE = constants.DeviceType.QUEUE
 _DEVICE_TYPES = frozenset(int(t) for t in constants.DeviceType)
@@ -87,12 +87,15 @@ class Device:
         if out_type is None:
             raise TypeError("out_type must be specified")
         if int(device_type) not in _DEVICE_TYPES:
-            raise ValueError(f"unknown device type {device_type!r}: use QUEUE, FORWARDER or STREAMER")
+            raise ValueError(
+                f"unknown device type {device_type!r}: use QUEUE, FORWARDER or STREAMER"
+            )
         self.device_type = device_type
         self.in_type = in_type
         self.out_type = out_type
         self.daemon = True
         self._steps: list[Step] = []
+        self._steps_taken = 0  # how many of _steps went to the sockets already
         self._socket_set: _worker.DeviceSockets | None = None
         self._done = threading.Event()
         self._error: BaseException | None = None
@@ -111,13 +114,22 @@ class Device:
         self._check_configurable(role)
         self._steps.append((role, action, args))
 
-    def _bind_random(self, role: str, addr: str, args: tuple, kwargs: dict) -> int:
-        self._check_configurable(role)
+    def _new_steps(self) -> list[Step]:
+        """The configuration calls recorded since the last call."""
+        steps = self._steps[self._steps_taken :]
+        self._steps_taken = len(self._steps)
+        return steps
+
+    def _prepared_sockets(self) -> _worker.DeviceSockets:
+        """The sockets for this run, with every configuration call so far."""
         if self._socket_set is None:
             self._socket_set = _worker.DeviceSockets(self)
-        self._socket_set.add(self._steps)
-        self._steps = []
-        return self._socket_set.bind_random(role, addr, args, kwargs)
+        self._socket_set.add(self._new_steps())
+        return self._socket_set
+
+    def _bind_random(self, role: str, addr: str, args: tuple, kwargs: dict) -> int:
+        self._check_configurable(role)
+        return self._prepared_sockets().bind_random(role, addr, args, kwargs)
 
     def bind_in(self, addr: str) -> None:
         """Have the in socket bind to addr."""
@@ -164,16 +176,16 @@ class Device:
         Blocks until the device stops; called by `run()` and by background
         devices where they run.
         """
-        sockets = self._socket_set
-        if sockets is None:
-            sockets = self._socket_set = _worker.DeviceSockets(self)
-        sockets.add(self._steps)
-        self._steps = []
+        sockets = self._prepared_sockets()
         try:
             sockets.finish()
             self._run_loop(sockets.sockets)
         finally:
             sockets.close()
+            # a later run makes new sockets, configured the same way (random-port
+            # binds excepted: they were made once, at the call)
+            self._socket_set = None
+            self._steps_taken = 0
 
     def run(self) -> None:
         """Run the device in the current thread until it stops.
@@ -259,9 +271,13 @@ class BackgroundDevice(Device):
             raise
 
     def _send(self, request: tuple) -> None:
-        steps, self._steps = self._steps, []
         assert self._conn is not None
-        self._conn.send((request, steps))
+        self._conn.send((request, self._new_steps()))
+
+    def _prepared_sockets(self) -> _worker.DeviceSockets:
+        # where the device runs, the worker made them from what it was sent
+        assert self._socket_set is not None, "run_device() runs in the device's worker"
+        return self._socket_set
 
     def _check_not_started(self) -> None:
         if self._started:
@@ -291,8 +307,10 @@ class BackgroundDevice(Device):
                 ) from self._error
         reply: tuple = self._conn.recv()
         if reply[0] == "done":  # the worker ended instead of answering
-            self._result = reply[1]
-            raise RuntimeError(f"the device's {self._worker_kind} ended while binding")
+            self._result = self._error = reply[1]
+            raise RuntimeError(
+                f"the device's {self._worker_kind} ended while binding"
+            ) from self._error
         return reply
 
     _worker_kind = "worker"
@@ -379,7 +397,9 @@ class ThreadDevice(BackgroundDevice):
 
     def _launch_worker(self, conn: Connection) -> threading.Thread:
         thread = threading.Thread(
-            target=_worker.serve, args=(self, conn, False), name=f"zmqx-{type(self).__name__}",
+            target=_worker.serve,
+            args=(self, conn, False),
+            name=f"zmqx-{type(self).__name__}",
             daemon=self.daemon,
         )
         thread.start()
@@ -401,8 +421,10 @@ class ProcessDevice(BackgroundDevice):
     def _launch_worker(self, conn: Connection) -> Any:
         mp = self.mp_context or multiprocessing
         process = mp.Process(
-            target=_worker.serve_process, args=(self, conn),
-            name=f"zmqx-{type(self).__name__}", daemon=self.daemon,
+            target=_worker.serve_process,
+            args=(self, conn),
+            name=f"zmqx-{type(self).__name__}",
+            daemon=self.daemon,
         )
         process.start()
         conn.close()  # the child's end: the parent sees EOF when the child is gone

@@ -13,7 +13,12 @@ if TYPE_CHECKING:
 
     from zmqx.socket import Socket
 
-__all__ = ["MonitoredQueueBase", "MonitoredQueue", "ThreadMonitoredQueue", "ProcessMonitoredQueue"]
+__all__ = [
+    "MonitoredQueue",
+    "MonitoredQueueBase",
+    "ProcessMonitoredQueue",
+    "ThreadMonitoredQueue",
+]
 
 PUB = constants.SocketType.PUB
 

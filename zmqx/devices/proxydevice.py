@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from zmqx.socket import Socket
 
-__all__ = ["ProxyBase", "Proxy", "ThreadProxy", "ProcessProxy"]
+__all__ = ["ProcessProxy", "Proxy", "ProxyBase", "ThreadProxy"]
 
 PUB = constants.SocketType.PUB
 QUEUE = constants.DeviceType.QUEUE

@@ -14,10 +14,10 @@ if TYPE_CHECKING:
     from zmqx.socket import Socket
 
 __all__ = [
-    "ProxySteerableBase",
-    "ProxySteerable",
-    "ThreadProxySteerable",
     "ProcessProxySteerable",
+    "ProxySteerable",
+    "ProxySteerableBase",
+    "ThreadProxySteerable",
 ]
 
 PUB = constants.SocketType.PUB
