@@ -193,6 +193,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         self.all_contexts: list[zmq.Context] = []
         self.all_sockets: list[zmq.Socket] = []
         self.monitored: list[zmq.Socket] = []
+        self._spare = None
 
     # ---- helpers -------------------------------------------------------------
 
@@ -202,6 +203,23 @@ class ZmqxMachine(RuleBasedStateMachine):
     def _track_socket(self, sock):
         if isinstance(sock, zmq.Socket):
             self.all_sockets.append(sock)
+        return sock
+
+    # Rules that add to a bundle always add the same number of objects, whatever
+    # happened at run time: hypothesis replays choices, and a bundle whose size
+    # depended on timing would make its replays diverge. A failed creation adds
+    # a dead object instead, which the other rules then misuse.
+    def _dead_context(self):
+        ctx = zmq.Context()
+        ctx.term()
+        return ctx
+
+    def _dead_socket(self):
+        if self._spare is None or self._spare.closed:
+            self._spare = zmq.Context()
+            self.all_contexts.append(self._spare)
+        sock = self._spare.socket(zmq.PAIR)
+        sock.close()
         return sock
 
     def _new_context(self, io_threads=1):
@@ -261,16 +279,14 @@ class ZmqxMachine(RuleBasedStateMachine):
     def new_context(self, io_threads):
         self._step()
         ctx = self._new_context(io_threads)
-        return ctx if ctx is not None else multiple()
+        return ctx if ctx is not None else self._dead_context()
 
     @precondition(lambda self: "shadow-context-term" not in KNOWN_DEFECTS)
     @rule(target=contexts, ctx=contexts)
     def shadow_context(self, ctx):
         self._step()
         shadow = attempt("Context(shadow)", zmq.Context, shadow=ctx)
-        if is_error(shadow):
-            return multiple()
-        return shadow
+        return self._dead_context() if is_error(shadow) else shadow
 
     @rule(target=contexts)
     def instance(self):
@@ -332,7 +348,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         self._step()
         sock = attempt("Context.socket", ctx.socket, socket_type, **kwargs)
         if is_error(sock):
-            return multiple()
+            return self._dead_socket()
         return self._track_socket(sock)
 
     @rule(target=sockets, ctx=contexts, kind=st.sampled_from(PAIR_KINDS),
@@ -341,11 +357,11 @@ class ZmqxMachine(RuleBasedStateMachine):
         self._step()
         a = attempt("pair socket", ctx.socket, kind[0])
         if is_error(a):
-            return multiple()
+            return multiple(self._dead_socket(), self._dead_socket())
         self._track_socket(a)
         b = attempt("pair socket", ctx.socket, kind[1])
         if is_error(b):
-            return multiple(a)
+            return multiple(a, self._dead_socket())
         self._track_socket(b)
         if transport == "tcp":
             r = attempt("bind", a.bind, "tcp://127.0.0.1:*")
@@ -366,7 +382,7 @@ class ZmqxMachine(RuleBasedStateMachine):
     def shadow_socket(self, sock):
         self._step()
         shadow = attempt("Socket(shadow)", zmq.Socket, sock)
-        return multiple() if is_error(shadow) else shadow
+        return self._dead_socket() if is_error(shadow) else shadow
 
     @rule(sock=sockets, linger=lingers)
     def close(self, sock, linger):
@@ -385,9 +401,9 @@ class ZmqxMachine(RuleBasedStateMachine):
         self._step()
         r = attempt("bind", sock.bind, addr)
         if is_error(r):
-            return multiple()
+            return addr  # a failed bind's endpoint is still a fine thing to connect to
         last = attempt("LAST_ENDPOINT", sock.getsockopt, zmq.LAST_ENDPOINT)
-        return multiple() if is_error(last) else last.decode()
+        return addr if is_error(last) else last.decode()
 
     @rule(sock=sockets, addr=st.one_of(endpoints, good_endpoints, bad_endpoints))
     def connect(self, sock, addr):
@@ -442,7 +458,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         r = attempt("send", sock.send, payload, flags, copy=copy, track=track)
         if isinstance(r, zmq.MessageTracker):
             return r
-        return multiple()
+        return zmq.MessageTracker()
 
     @rule(target=frames, sock=sockets, flags=flags, copy=st.booleans(), timeout=timeouts_ms)
     def recv(self, sock, flags, copy, timeout):
@@ -451,7 +467,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         r = attempt("recv", sock.recv, flags, copy=copy)
         if isinstance(r, zmq.Frame):
             return r
-        return multiple()
+        return zmq.Frame(b"")
 
     @rule(target=trackers, sock=sockets,
           parts=st.one_of(st.lists(st.one_of(small_data, frames), min_size=0, max_size=4),
@@ -461,7 +477,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         self._step()
         self._bound_timeout(sock, zmq.SNDTIMEO, timeout)
         r = attempt("send_multipart", sock.send_multipart, parts, flags, copy=copy, track=track)
-        return r if isinstance(r, zmq.MessageTracker) else multiple()
+        return r if isinstance(r, zmq.MessageTracker) else zmq.MessageTracker()
 
     @rule(sock=sockets, flags=flags, copy=st.booleans(), timeout=timeouts_ms)
     def recv_multipart(self, sock, flags, copy, timeout):
@@ -511,7 +527,7 @@ class ZmqxMachine(RuleBasedStateMachine):
                            st.integers(-2, 8)))
     def socket_poll(self, sock, timeout, events):
         self._step()
-        if timeout < 0 and events & zmq.POLLIN:
+        if timeout < 0:
             timeout = 5  # a forever poll is only tested where something will wake it
         attempt("Socket.poll", sock.poll, timeout, events)
 
@@ -524,7 +540,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         self._step()
         frame = attempt("Frame()", zmq.Frame, payload, track=track, copy=copy,
                         copy_threshold=copy_threshold)
-        return multiple() if is_error(frame) else frame
+        return zmq.Frame(b"") if is_error(frame) else frame
 
     @rule(frame=frames,
           op=st.sampled_from(["bytes", "buffer", "len", "copy", "get-more", "get-srcfd",

@@ -1,6 +1,6 @@
 # Socket: the hot path. Every call first tries libzmq without blocking, holding the
-# GIL; only a call that has to wait releases it, and it waits in zmq_poll on the
-# socket together with a waker, so close() from another thread can end the wait.
+# GIL; only a call that has to wait releases it, and it waits in poll() on the
+# socket's FD together with a waker, so close() from another thread can end the wait.
 
 include "options.pxi"
 
@@ -52,18 +52,23 @@ cdef inline int check_socket(Socket s) except -1:
     return 0
 
 
-cdef int finish_deferred_close(Socket s) except -1:
-    """Close a socket that another thread closed while this one waited in it;
-    returns who closed it (CLOSED_BY_SOCKET or CLOSED_BY_CONTEXT)."""
-    cdef int linger = s._closing_linger
-    cdef int closed_by = s._closing
+cdef int close_now(Socket s, int linger) except -1:
+    """Close s's libzmq socket in this thread (linger: ms, or LINGER_UNCHANGED)."""
     if linger != LINGER_UNCHANGED:
         zmq_setsockopt(s.handle, ZMQ_LINGER, &linger, sizeof(int))
     zmq_close(s.handle)
     forget_handle(s, s.handle)
     s.handle = NULL
-    s._closing = 0
     zmqx_waker_close(&s._waker)
+    return 0
+
+
+cdef int finish_deferred_close(Socket s) except -1:
+    """Close a socket that another thread closed while this one waited in it;
+    returns who closed it (CLOSED_BY_SOCKET or CLOSED_BY_CONTEXT)."""
+    cdef int closed_by = s._closing
+    close_now(s, s._closing_linger)
+    s._closing = 0
     return closed_by
 
 
@@ -102,7 +107,7 @@ cdef int forget_handle(Socket s, void *handle) except -1:
 
 cdef int close_socket(Socket s, linger, int closed_by) except -1:
     """close() and Context.destroy(): close now, or ask the waiting thread to."""
-    cdef int linger_ms
+    cdef int linger_ms = LINGER_UNCHANGED if linger is None else linger
     if s.handle == NULL or s._closing:
         return 0
     if s._fork_generation != zmqx_fork_generation:
@@ -110,17 +115,10 @@ cdef int close_socket(Socket s, linger, int closed_by) except -1:
         return 0
     if s._waiter != NULL:
         s._closing = closed_by
-        s._closing_linger = LINGER_UNCHANGED if linger is None else linger
+        s._closing_linger = linger_ms
         zmqx_waker_signal(s._waiter)
         return 0
-    if linger is not None:
-        linger_ms = linger
-        zmq_setsockopt(s.handle, ZMQ_LINGER, &linger_ms, sizeof(int))
-    zmq_close(s.handle)
-    forget_handle(s, s.handle)
-    s.handle = NULL
-    zmqx_waker_close(&s._waker)
-    return 0
+    return close_now(s, linger_ms)
 
 
 cdef int open_waker(zmqx_waker *waker) except -1:

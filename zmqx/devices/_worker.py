@@ -8,8 +8,9 @@ the device when told to start, and reports how it ended.
 Messages, parent to worker: ``(request, new_steps)`` where ``new_steps`` are the
 configuration calls made since the previous message and ``request`` is one of
 ``("random", role, addr, args, kwargs)`` (answered with ``("port", n)`` or
-``("error", exc)``), ``("start",)`` and ``("stop",)``. Worker to parent, once, when
-the device has ended: ``("done", None)`` or ``("done", exc)``.
+``("error", exc)``) and ``("start",)``. Worker to parent, once, when the device
+has ended: ``("done", None)`` or ``("done", exc)``. A device process stops when
+its pipe closes: the parent has exited, or died.
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ class DeviceSockets:
 
 
 def _configure(sockets: DeviceSockets, conn: Connection) -> bool:
-    """Serve configuration requests until start (True) or stop/parent gone (False)."""
+    """Serve configuration requests until start (True) or the parent is gone (False)."""
     while True:
         try:
             request, steps = conn.recv()
@@ -178,8 +179,6 @@ def _configure(sockets: DeviceSockets, conn: Connection) -> bool:
             _send(conn, reply)
         elif kind == "start":
             return True
-        elif kind == "stop":
-            return False
 
 
 def _send(conn: Connection, message: tuple) -> None:
@@ -198,14 +197,10 @@ def _send(conn: Connection, message: tuple) -> None:
 
 
 def _watch_parent(conn: Connection, sockets: DeviceSockets) -> None:
-    """In a device process: stop the device when the parent leaves or says stop."""
-    try:
+    """In a device process: stop the device when the parent is gone."""
+    with contextlib.suppress(EOFError, OSError):
         while True:
-            request, _ = conn.recv()
-            if request[0] == "stop":
-                break
-    except (EOFError, OSError):
-        pass
+            conn.recv()  # nothing more is expected after start; EOF ends it
     sockets.begin_terminate()
 
 
