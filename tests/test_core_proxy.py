@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 pytestmark = pytest.mark.timeout(10)
@@ -119,3 +121,41 @@ def test_device_queue(zmq, bg):
     t.join(5)
     assert not t.is_alive()
     assert isinstance(t.exc, zmq.ContextTerminated)
+
+
+def test_capture_sees_each_message_once_under_backpressure(zmq, bg):
+    """With a slow consumer the proxy holds parts until there is room; the capture
+    socket still gets every message exactly once, whole and in order."""
+    c = zmq.Context()
+    front, back, capture = c.socket(zmq.PULL), c.socket(zmq.PUSH), c.socket(zmq.PUSH)
+    back.sndhwm = 1
+    front.bind("inproc://bp-front")
+    back.bind("inproc://bp-back")
+    capture.bind("inproc://bp-capture")
+    tap = c.socket(zmq.PULL)
+    tap.connect("inproc://bp-capture")
+    t = bg(_run_until_term, lambda: zmq.proxy(front, back, capture), front, back, capture)
+    src = c.socket(zmq.PUSH)
+    src.connect("inproc://bp-front")
+    dst = c.socket(zmq.PULL)
+    dst.rcvhwm = 1
+    dst.connect("inproc://bp-back")
+    sent = [[b"head", str(i).encode(), b"tail"] for i in range(300)]
+    for message in sent:
+        src.send_multipart(message)
+    got = []
+    while len(got) < len(sent) and dst.poll(5000):
+        got.append(dst.recv_multipart())
+        if len(got) % 50 == 0:
+            time.sleep(0.02)  # let the proxy run into the full pipe
+    assert got == sent
+    tapped = []
+    while len(tapped) < len(sent) and tap.poll(5000):
+        tapped.append(tap.recv_multipart())
+    assert tapped == sent
+    assert not tap.poll(100)
+    for s in (src, dst, tap):
+        s.close(linger=0)
+    c.term()
+    t.join(5)
+    assert not t.is_alive()

@@ -46,16 +46,17 @@ cdef struct ProxyLoop:
     uint64_t stats[8]
 
 
-cdef int capture_part(ProxyLoop *loop, Direction *d, zmq_msg_t *part, int flags) noexcept nogil:
-    cdef zmq_msg_t copy
-    if not d.capture_message:
-        return 0
-    zmq_msg_init(&copy)
-    zmq_msg_copy(&copy, part)
-    # A tap must not stall the proxy: a capture socket with no room drops it.
-    if zmq_msg_send(&copy, loop.capture, flags | ZMQ_DONTWAIT) < 0:
-        zmq_msg_close(&copy)
+cdef int capture_part(ProxyLoop *loop, Direction *d, zmq_msg_t *copy, int flags,
+                      bint first) noexcept nogil:
+    """Send a forwarded part's copy to the capture socket (prefixed, for a
+    monitored queue). A tap must not stall the proxy: a capture socket with no
+    room gets none of the rest of this message."""
+    if first and d.prefix != NULL and d.capture_message:
+        if zmq_send(loop.capture, d.prefix, d.prefix_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0:
+            d.capture_message = False
+    if d.capture_message and zmq_msg_send(copy, loop.capture, flags | ZMQ_DONTWAIT) < 0:
         d.capture_message = False
+    zmq_msg_close(copy)
     return 0
 
 
@@ -68,11 +69,7 @@ cdef int receive_parts(ProxyLoop *loop, Direction *d) noexcept nogil:
     d.held_flags[0] = ZMQ_SNDMORE if more else 0
     d.nheld = 1
     if not d.mid_message:
-        loop.stats[d.source_stat] += 1
         d.capture_message = loop.capture != NULL
-        if d.capture_message and d.prefix != NULL:
-            if zmq_send(loop.capture, d.prefix, d.prefix_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0:
-                d.capture_message = False
         if d.swap_ids and more:
             # the second routing frame arrived with the first: it never waits
             if zmq_msg_recv(&d.held[1], d.source, ZMQ_DONTWAIT) < 0:
@@ -80,6 +77,8 @@ cdef int receive_parts(ProxyLoop *loop, Direction *d) noexcept nogil:
             d.held_flags[1] = ZMQ_SNDMORE if zmq_msg_more(&d.held[1]) else 0
             swap_held(d)  # send order: destination id first, then the sender's id
             d.nheld = 2
+    # STATISTICS counts frames, as libzmq's own proxy does
+    loop.stats[d.source_stat] += d.nheld
     loop.stats[d.source_stat + 1] += zmq_msg_size(&d.held[0])
     if d.nheld == 2:
         loop.stats[d.source_stat + 1] += zmq_msg_size(&d.held[1])
@@ -103,6 +102,8 @@ cdef int forward(ProxyLoop *loop, Direction *d) noexcept nogil:
     cdef int moved = 0
     cdef int flags, rc
     cdef size_t size
+    cdef zmq_msg_t copy
+    cdef bint first
     while moved < BURST:
         if d.nheld == 0:
             rc = receive_parts(loop, d)
@@ -111,11 +112,20 @@ cdef int forward(ProxyLoop *loop, Direction *d) noexcept nogil:
         while d.nheld > 0:
             flags = d.held_flags[0]
             size = zmq_msg_size(&d.held[0])
-            capture_part(loop, d, &d.held[0], flags)
+            first = not d.mid_message
+            if d.capture_message:
+                zmq_msg_init(&copy)
+                zmq_msg_copy(&copy, &d.held[0])
             if zmq_msg_send(&d.held[0], d.dest, flags | ZMQ_DONTWAIT) < 0:
+                if d.capture_message:
+                    zmq_msg_close(&copy)
                 if zmq_errno_c() == EAGAIN:
                     return moved  # held until dest has room
                 return -1
+            # captured only once forwarded, so a retried part is captured once
+            if d.capture_message:
+                capture_part(loop, d, &copy, flags, first)
+            loop.stats[d.dest_stat + 2] += 1
             loop.stats[d.dest_stat + 3] += size
             d.mid_message = flags & ZMQ_SNDMORE
             if d.nheld == 2:
@@ -123,7 +133,6 @@ cdef int forward(ProxyLoop *loop, Direction *d) noexcept nogil:
                 d.held_flags[0] = d.held_flags[1]
             d.nheld -= 1
         if not d.mid_message:
-            loop.stats[d.dest_stat + 2] += 1
             moved += 1
     return moved
 
@@ -202,7 +211,9 @@ cdef int run_loop(ProxyLoop *loop) noexcept nogil:
                 if rc < 0:
                     return STOP_ERROR
                 moved += rc
-            if loop.back_enabled:
+            # a direction stuck inside a message goes first: the capture socket
+            # must not get the other direction's parts in the middle of it
+            if loop.back_enabled and not (loop.forth.mid_message and loop.forth.nheld):
                 rc = forward(loop, &loop.back)
                 if rc < 0:
                     return STOP_ERROR

@@ -11,13 +11,17 @@ Beyond pyzmq:
 * A background device that fails (a bind to a bad address, a bad option...)
   reports the exception to the parent: `join()` raises it, and `error` holds it.
   A device process sends it back over a multiprocessing Pipe.
-* ``bind_*_to_random_port`` lets the device choose the port and bind it, with
-  no window in which another program could take it: the first such call starts
-  the background thread or process in a *configuring* state, asks it over the
-  pipe to make its sockets, apply the options given so far and bind to a
-  random port, and returns the port it reports. The rest of the configuration
-  and `start()` follow over the same pipe. (So an option set after a
-  random-port bind does not apply to that bind's listener; set options first.)
+* ``bind_*_to_random_port`` binds where the device runs and returns the port
+  at once, with no window in which another program could take it (as a port
+  picked in the caller and bound later by the device could be). For a background
+  device the first such call starts its thread or process in a *configuring*
+  state and asks it, over the pipe, to make its sockets, apply the options
+  given so far and bind to a random port; the port it reports is returned.
+  The rest of the configuration and `start()` follow over the same pipe. A
+  foreground Device makes its sockets in the calling thread at that call.
+  So: an option set after a random-port bind does not apply to that bind's
+  listener (set options first), and ``daemon`` must be set before the first
+  random-port call, which is when the thread or process is made.
 * A device process stops when its parent goes away, even if the parent is
   killed: it watches its pipe, and when the parent's end closes it terminates
   its context and exits. At interpreter exit the parent closes the pipes of its
