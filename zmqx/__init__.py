@@ -11,9 +11,6 @@ from __future__ import annotations
 import os as _os
 
 from zmqx import constants
-from zmqx.constants import *  # noqa: F403 - the pyzmq namespace has every constant
-from zmqx.error import *  # noqa: F403
-from zmqx.error import __all__ as _error_names
 from zmqx._core._core import (
     COPY_THRESHOLD,
     EXIT_TIMEOUT,
@@ -34,8 +31,11 @@ from zmqx._core._core import (
     zmq_version,
     zmq_version_info,
 )
-from zmqx.socket import Socket
+from zmqx.constants import *
 from zmqx.context import Context
+from zmqx.error import *
+from zmqx.error import __all__ as _error_names
+from zmqx.socket import Socket
 
 __version__ = "0.1.0"
 

@@ -26,4 +26,4 @@ def is_plain_attribute(obj: object, name: str) -> bool:
     return False
 
 
-__all__ = ["option_named", "is_plain_attribute", "ContextOption", "SocketOption"]
+__all__ = ["ContextOption", "SocketOption", "is_plain_attribute", "option_named"]

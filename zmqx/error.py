@@ -5,13 +5,13 @@ from __future__ import annotations
 import errno as _errno
 
 __all__ = [
-    "ZMQBaseError",
-    "ZMQError",
-    "ContextTerminated",
     "Again",
+    "ContextTerminated",
     "InterruptedSystemCall",
-    "ZMQBindError",
     "NotDone",
+    "ZMQBaseError",
+    "ZMQBindError",
+    "ZMQError",
     "ZMQVersionError",
 ]
 

@@ -22,7 +22,7 @@ class _EndpointContext:
     """What bind() and connect() return: usable as a context manager that undoes
     the bind or connect at exit."""
 
-    __slots__ = ("socket", "addr", "_undo")
+    __slots__ = ("_undo", "addr", "socket")
 
     def __init__(self, socket: Socket, addr: str, undo: str) -> None:
         self.socket = socket

@@ -221,9 +221,10 @@ cdef class Frame:
         if isinstance(data, str):
             raise TypeError("Str objects not allowed. Only: bytes, buffer interfaces.")
         reject_non_buffer(data)
-        threshold = COPY_THRESHOLD if copy_threshold is None else copy_threshold
+        if copy_threshold is None:
+            copy_threshold = user_setting("COPY_THRESHOLD", COPY_THRESHOLD)
         if copy is None:
-            copy = buffer_length(data) < threshold
+            copy = buffer_length(data) < copy_threshold
         zmq_msg_close(&self.msg)
         zmq_msg_init(&self.msg)
         if copy:

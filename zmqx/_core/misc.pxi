@@ -1,6 +1,7 @@
 # Versions, capabilities, CURVE keys, and what happens at interpreter exit.
 
 import atexit
+import sys
 
 import weakref
 
@@ -61,6 +62,11 @@ def curve_public(secret_key):
 # to deliver what their sockets still hold. Past it, the process exits anyway.
 EXIT_TIMEOUT = 0.5
 
+
+def user_setting(str name, default):
+    """A module setting as the user left it on the zmqx package (zmqx.NAME = ...)."""
+    return getattr(sys.modules.get("zmqx"), name, default)
+
 # Contexts alive in this process, so exit can close what the program left open.
 _live_contexts = weakref.WeakSet()
 
@@ -69,7 +75,7 @@ def _shutdown_at_exit():
     """atexit hook: close what the program left open, in bounded time."""
     for ctx in list(_live_contexts):
         (<Context>ctx)._abandon()
-    cdef int64_t timeout_ms = <int64_t>(EXIT_TIMEOUT * 1000)
+    cdef int64_t timeout_ms = <int64_t>(user_setting("EXIT_TIMEOUT", EXIT_TIMEOUT) * 1000)
     with nogil:
         zmqx_wait_background_terms(timeout_ms)
     zmqx_mark_exiting()
