@@ -40,17 +40,37 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from zmqx._core._core import monitored_queue
 
 import zmqx as zmq
-from zmqx._core._core import monitored_queue
 
 DOCUMENTED = (zmq.ZMQBaseError, TypeError, ValueError, BufferError, OverflowError)
 
-SOCKET_TYPES = [zmq.PAIR, zmq.PUB, zmq.SUB, zmq.REQ, zmq.REP, zmq.DEALER, zmq.ROUTER,
-                zmq.PULL, zmq.PUSH, zmq.XPUB, zmq.XSUB, zmq.STREAM]
-PAIR_KINDS = [(zmq.PAIR, zmq.PAIR), (zmq.PUSH, zmq.PULL), (zmq.REQ, zmq.REP),
-              (zmq.DEALER, zmq.ROUTER), (zmq.PUB, zmq.SUB), (zmq.XPUB, zmq.XSUB),
-              (zmq.DEALER, zmq.DEALER), (zmq.ROUTER, zmq.DEALER), (zmq.PULL, zmq.PUSH)]
+SOCKET_TYPES = [
+    zmq.PAIR,
+    zmq.PUB,
+    zmq.SUB,
+    zmq.REQ,
+    zmq.REP,
+    zmq.DEALER,
+    zmq.ROUTER,
+    zmq.PULL,
+    zmq.PUSH,
+    zmq.XPUB,
+    zmq.XSUB,
+    zmq.STREAM,
+]
+PAIR_KINDS = [
+    (zmq.PAIR, zmq.PAIR),
+    (zmq.PUSH, zmq.PULL),
+    (zmq.REQ, zmq.REP),
+    (zmq.DEALER, zmq.ROUTER),
+    (zmq.PUB, zmq.SUB),
+    (zmq.XPUB, zmq.XSUB),
+    (zmq.DEALER, zmq.DEALER),
+    (zmq.ROUTER, zmq.DEALER),
+    (zmq.PULL, zmq.PUSH),
+]
 
 # Socket options not fuzzed, and why:
 #  LINGER (17): a random -1 would make Context.term wait forever for queued
@@ -70,10 +90,13 @@ EXCLUDED_CONTEXT_OPTIONS = {3, 4, 7, 8, 70}
 # finding new ones; when a test there starts passing, delete its entry here.
 # ZMQX_FUZZ_ALL=1 fuzzes them anyway.
 KNOWN_DEFECTS: dict[str, str] = {
-    "shadow-context-term":
-        "terminating one of two Context objects on one libzmq context leaves the other "
-        "pointing at freed memory (test_known_defects.py::"
-        "test_terminating_a_shadow_context_marks_the_other_closed)",
+    "shadow-context-term": "terminating one of two Context objects on one libzmq context leaves the other "
+    "pointing at freed memory (test_known_defects.py::"
+    "test_terminating_a_shadow_context_marks_the_other_closed)",
+    "shadow-socket-busy": "a shadow Socket is not refused while a proxy runs in the original: libzmq aborts "
+    "(test_known_defects.py::test_shadow_of_a_socket_in_use_by_a_proxy_is_refused)",
+    "shadow-socket-close-wakes": "closing a shadow Socket does not wake a thread blocked in the original "
+    "(test_known_defects.py::test_closing_a_shadow_wakes_a_thread_blocked_in_the_original)",
 }
 if os.environ.get("ZMQX_FUZZ_ALL") == "1":
     KNOWN_DEFECTS.clear()
@@ -130,14 +153,31 @@ bad_endpoints = st.one_of(
     st.binary(max_size=20).filter(lambda b: b"://" not in b),
     st.none(),
     st.integers(),
-    st.sampled_from([
-        "", "tcp://", "tcp://127.0.0.1", "tcp://127.0.0.1:notaport", "tcp://127.0.0.1:99999",
-        "tcp://127.0.0.1:-1", "tcp://[::1", "tcp://:5", "tcp://127.0.0.1:0x10",
-        "tcp://256.1.1.1:5555", "inproc://", "ipc://", "ipc://" + "x" * 300,
-        "udp://127.0.0.1:5", "pgm://127.0.0.1;239.192.1.1:5555", "bogus://x",
-        "inproc://a\0b", "tcp://127.0.0.1:5\0", "ws://127.0.0.1:5", "tipc://x",
-        "vmci://1:2",
-    ]),
+    st.sampled_from(
+        [
+            "",
+            "tcp://",
+            "tcp://127.0.0.1",
+            "tcp://127.0.0.1:notaport",
+            "tcp://127.0.0.1:99999",
+            "tcp://127.0.0.1:-1",
+            "tcp://[::1",
+            "tcp://:5",
+            "tcp://127.0.0.1:0x10",
+            "tcp://256.1.1.1:5555",
+            "inproc://",
+            "ipc://",
+            "ipc://" + "x" * 300,
+            "udp://127.0.0.1:5",
+            "pgm://127.0.0.1;239.192.1.1:5555",
+            "bogus://x",
+            "inproc://a\0b",
+            "tcp://127.0.0.1:5\0",
+            "ws://127.0.0.1:5",
+            "tipc://x",
+            "vmci://1:2",
+        ]
+    ),
 )
 good_endpoints = st.one_of(
     names.map(lambda n: f"inproc://fuzz-{n}"),
@@ -155,25 +195,38 @@ small_data = st.one_of(
     st.integers(0, 200_000).map(lambda n: b"z" * n),
 )
 bad_data = st.one_of(
-    st.text(max_size=8), st.integers(), st.none(), st.floats(allow_nan=False),
-    st.builds(object), st.lists(st.binary(max_size=3), max_size=2),
+    st.text(max_size=8),
+    st.integers(),
+    st.none(),
+    st.floats(allow_nan=False),
+    st.builds(object),
+    st.lists(st.binary(max_size=3), max_size=2),
     st.builds(lambda: np.zeros((4, 4), dtype=np.uint8)[:, 1]),  # not contiguous
-    st.builds(lambda: memoryview(b"abcdef")[::2]),         # not contiguous
+    st.builds(lambda: memoryview(b"abcdef")[::2]),  # not contiguous
 )
 data = st.one_of(small_data, small_data, bad_data)
 
 flags = st.one_of(
     st.sampled_from([0, zmq.DONTWAIT, zmq.SNDMORE, zmq.DONTWAIT | zmq.SNDMORE]),
-    st.integers(-2**40, 2**40),
+    st.integers(-(2**40), 2**40),
     st.just("x"),
 )
-option_ids = st.one_of(st.sampled_from(KNOWN_OPTIONS),
-                       st.integers(-3, 130).filter(lambda o: o not in EXCLUDED_OPTIONS),
-                       st.just(2**40), st.just("x"))
+option_ids = st.one_of(
+    st.sampled_from(KNOWN_OPTIONS),
+    st.integers(-3, 130).filter(lambda o: o not in EXCLUDED_OPTIONS),
+    st.just(2**40),
+    st.just("x"),
+)
 option_values = st.one_of(
-    st.integers(-3, 1000), st.integers(-2**70, 2**70), st.binary(max_size=64),
-    st.text(max_size=8), st.none(), st.floats(allow_nan=False), st.just([1]),
-    st.binary(max_size=40).map(bytearray), st.just(True),
+    st.integers(-3, 1000),
+    st.integers(-(2**70), 2**70),
+    st.binary(max_size=64),
+    st.text(max_size=8),
+    st.none(),
+    st.floats(allow_nan=False),
+    st.just([1]),
+    st.binary(max_size=40).map(bytearray),
+    st.just(True),
 )
 timeouts_ms = st.integers(0, 20)
 lingers = st.one_of(st.none(), st.integers(0, 50), st.just("x"), st.just(2**40))
@@ -245,7 +298,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         def run():
             try:
                 box["result"] = target()
-            except BaseException as e:  # judged below, in the main thread
+            except BaseException as e:  # noqa: BLE001 - judged by _judge_thread
                 box["error"] = e
 
         t = threading.Thread(target=run, daemon=True)
@@ -329,8 +382,11 @@ class ZmqxMachine(RuleBasedStateMachine):
         self._step()
         self._end_context(ctx, "term", None)
 
-    @rule(ctx=contexts, option=st.one_of(st.integers(-2, 80), st.just(2**40), st.just("x")),
-          value=st.one_of(st.integers(-2, 100), st.just(2**40), st.just(None)))
+    @rule(
+        ctx=contexts,
+        option=st.one_of(st.integers(-2, 80), st.just(2**40), st.just("x")),
+        value=st.one_of(st.integers(-2, 100), st.just(2**40), st.just(None)),
+    )
     def context_options(self, ctx, option, value):
         self._step()
         if option in EXCLUDED_CONTEXT_OPTIONS:
@@ -340,10 +396,18 @@ class ZmqxMachine(RuleBasedStateMachine):
 
     # ---- sockets ---------------------------------------------------------------
 
-    @rule(target=sockets, ctx=contexts,
-          socket_type=st.one_of(st.sampled_from(SOCKET_TYPES), st.integers(-3, 40), st.just("x")),
-          kwargs=st.one_of(st.just({}), st.just({"rcvhwm": 5}), st.just({"bogus_option": 1}),
-                           st.just({"linger": "x"}), st.just({"copy_threshold": 10})))
+    @rule(
+        target=sockets,
+        ctx=contexts,
+        socket_type=st.one_of(st.sampled_from(SOCKET_TYPES), st.integers(-3, 40), st.just("x")),
+        kwargs=st.one_of(
+            st.just({}),
+            st.just({"rcvhwm": 5}),
+            st.just({"bogus_option": 1}),
+            st.just({"linger": "x"}),
+            st.just({"copy_threshold": 10}),
+        ),
+    )
     def new_socket(self, ctx, socket_type, kwargs):
         self._step()
         sock = attempt("Context.socket", ctx.socket, socket_type, **kwargs)
@@ -351,8 +415,12 @@ class ZmqxMachine(RuleBasedStateMachine):
             return self._dead_socket()
         return self._track_socket(sock)
 
-    @rule(target=sockets, ctx=contexts, kind=st.sampled_from(PAIR_KINDS),
-          transport=st.sampled_from(["inproc", "ipc", "tcp"]))
+    @rule(
+        target=sockets,
+        ctx=contexts,
+        kind=st.sampled_from(PAIR_KINDS),
+        transport=st.sampled_from(["inproc", "ipc", "tcp"]),
+    )
     def connected_pair(self, ctx, kind, transport):
         self._step()
         a = attempt("pair socket", ctx.socket, kind[0])
@@ -368,8 +436,11 @@ class ZmqxMachine(RuleBasedStateMachine):
             addr = None if is_error(r) else a.getsockopt(zmq.LAST_ENDPOINT).decode()
         else:
             STATS["endpoint_serial"] += 1
-            addr = (f"inproc://pair-{STATS['endpoint_serial']}" if transport == "inproc"
-                    else f"ipc://{TMP}/p{STATS['endpoint_serial']}")
+            addr = (
+                f"inproc://pair-{STATS['endpoint_serial']}"
+                if transport == "inproc"
+                else f"ipc://{TMP}/p{STATS['endpoint_serial']}"
+            )
             if is_error(attempt("bind", a.bind, addr)):
                 addr = None
         if addr is not None:
@@ -410,12 +481,14 @@ class ZmqxMachine(RuleBasedStateMachine):
         self._step()
         attempt("connect", sock.connect, addr)
 
-    @rule(sock=sockets, addr=st.one_of(endpoints, good_endpoints, bad_endpoints),
-          unbind=st.booleans())
+    @rule(
+        sock=sockets, addr=st.one_of(endpoints, good_endpoints, bad_endpoints), unbind=st.booleans()
+    )
     def unbind_or_disconnect(self, sock, addr, unbind):
         self._step()
-        attempt("unbind" if unbind else "disconnect",
-                sock.unbind if unbind else sock.disconnect, addr)
+        attempt(
+            "unbind" if unbind else "disconnect", sock.unbind if unbind else sock.disconnect, addr
+        )
 
     @rule(sock=sockets, option=option_ids, value=option_values)
     def setsockopt(self, sock, option, value):
@@ -427,11 +500,29 @@ class ZmqxMachine(RuleBasedStateMachine):
         self._step()
         attempt("getsockopt", sock.getsockopt, option)
 
-    @rule(sock=sockets,
-          name=st.sampled_from(["rcvhwm", "sndhwm", "hwm", "identity", "routing_id", "type",
-                                "bogus_option", "rcvtimeo", "events", "fd", "last_endpoint",
-                                "immediate", "subscribe", "maxmsgsize"]),
-          value=st.one_of(st.none(), option_values), set_it=st.booleans())
+    @rule(
+        sock=sockets,
+        name=st.sampled_from(
+            [
+                "rcvhwm",
+                "sndhwm",
+                "hwm",
+                "identity",
+                "routing_id",
+                "type",
+                "bogus_option",
+                "rcvtimeo",
+                "events",
+                "fd",
+                "last_endpoint",
+                "immediate",
+                "subscribe",
+                "maxmsgsize",
+            ]
+        ),
+        value=st.one_of(st.none(), option_values),
+        set_it=st.booleans(),
+    )
     def option_attribute(self, sock, name, value, set_it):
         self._step()
         if set_it:
@@ -444,14 +535,21 @@ class ZmqxMachine(RuleBasedStateMachine):
         self._step()
         repr(sock)
         assert isinstance(sock.closed, bool)
-        sock.underlying
+        assert isinstance(sock.underlying, int)
         attempt("fileno", sock.fileno)
         attempt("type", lambda: sock.type)
 
     # ---- messages ------------------------------------------------------------
 
-    @rule(target=trackers, sock=sockets, payload=st.one_of(data, frames), flags=flags,
-          copy=st.booleans(), track=st.booleans(), timeout=timeouts_ms)
+    @rule(
+        target=trackers,
+        sock=sockets,
+        payload=st.one_of(data, frames),
+        flags=flags,
+        copy=st.booleans(),
+        track=st.booleans(),
+        timeout=timeouts_ms,
+    )
     def send(self, sock, payload, flags, copy, track, timeout):
         self._step()
         self._bound_timeout(sock, zmq.SNDTIMEO, timeout)
@@ -469,10 +567,19 @@ class ZmqxMachine(RuleBasedStateMachine):
             return r
         return zmq.Frame(b"")
 
-    @rule(target=trackers, sock=sockets,
-          parts=st.one_of(st.lists(st.one_of(small_data, frames), min_size=0, max_size=4),
-                          st.lists(data, max_size=3), bad_data),
-          flags=flags, copy=st.booleans(), track=st.booleans(), timeout=timeouts_ms)
+    @rule(
+        target=trackers,
+        sock=sockets,
+        parts=st.one_of(
+            st.lists(st.one_of(small_data, frames), min_size=0, max_size=4),
+            st.lists(data, max_size=3),
+            bad_data,
+        ),
+        flags=flags,
+        copy=st.booleans(),
+        track=st.booleans(),
+        timeout=timeouts_ms,
+    )
     def send_multipart(self, sock, parts, flags, copy, track, timeout):
         self._step()
         self._bound_timeout(sock, zmq.SNDTIMEO, timeout)
@@ -488,22 +595,37 @@ class ZmqxMachine(RuleBasedStateMachine):
             for part in r:
                 bytes(part)
 
-    @rule(sock=sockets,
-          buffer=st.one_of(st.integers(0, 100).map(bytearray), st.just(b"readonly"),
-                           st.builds(lambda: memoryview(bytearray(8))),
-                           st.builds(lambda: np.zeros(16, np.uint8)),
-                           st.just(None), st.just("text")),
-          nbytes=st.one_of(st.just(0), st.integers(-2, 200), st.just(2**70), st.just("x")),
-          flags=flags, timeout=timeouts_ms)
+    @rule(
+        sock=sockets,
+        buffer=st.one_of(
+            st.integers(0, 100).map(bytearray),
+            st.just(b"readonly"),
+            st.builds(lambda: memoryview(bytearray(8))),
+            st.builds(lambda: np.zeros(16, np.uint8)),
+            st.just(None),
+            st.just("text"),
+        ),
+        nbytes=st.one_of(st.just(0), st.integers(-2, 200), st.just(2**70), st.just("x")),
+        flags=flags,
+        timeout=timeouts_ms,
+    )
     def recv_into(self, sock, buffer, nbytes, flags, timeout):
         self._step()
         self._bound_timeout(sock, zmq.RCVTIMEO, timeout)
         attempt("recv_into", sock.recv_into, buffer, nbytes=nbytes, flags=flags)
 
-    @rule(sock=sockets, which=st.sampled_from(["string", "json", "pyobj-send", "serialized"]),
-          value=st.one_of(st.text(max_size=10), st.integers(), st.just({"a": [1]}),
-                          st.builds(object), st.binary(max_size=5)),
-          timeout=timeouts_ms)
+    @rule(
+        sock=sockets,
+        which=st.sampled_from(["string", "json", "pyobj-send", "serialized"]),
+        value=st.one_of(
+            st.text(max_size=10),
+            st.integers(),
+            st.just({"a": [1]}),
+            st.builds(object),
+            st.binary(max_size=5),
+        ),
+        timeout=timeouts_ms,
+    )
     def serialization(self, sock, which, value, timeout):
         self._step()
         self._bound_timeout(sock, zmq.SNDTIMEO, timeout)
@@ -516,15 +638,29 @@ class ZmqxMachine(RuleBasedStateMachine):
             attempt("recv_json", sock.recv_json, zmq.DONTWAIT)
         elif which == "pyobj-send":
             # only sending: unpickling what a fuzzer sent may raise anything pickle raises
-            attempt("send_pyobj", sock.send_pyobj, value, zmq.DONTWAIT,
-                    extra=(__import__("pickle").PicklingError, AttributeError))
+            attempt(
+                "send_pyobj",
+                sock.send_pyobj,
+                value,
+                zmq.DONTWAIT,
+                extra=(__import__("pickle").PicklingError, AttributeError),
+            )
         else:
-            attempt("send_serialized", sock.send_serialized, value,
-                    lambda v: [v if isinstance(v, bytes) else str(v).encode()], zmq.DONTWAIT)
+            attempt(
+                "send_serialized",
+                sock.send_serialized,
+                value,
+                lambda v: [v if isinstance(v, bytes) else str(v).encode()],
+                zmq.DONTWAIT,
+            )
 
-    @rule(sock=sockets, timeout=st.one_of(timeouts_ms, st.just(-1)),
-          events=st.one_of(st.sampled_from([zmq.POLLIN, zmq.POLLOUT, zmq.POLLIN | zmq.POLLOUT]),
-                           st.integers(-2, 8)))
+    @rule(
+        sock=sockets,
+        timeout=st.one_of(timeouts_ms, st.just(-1)),
+        events=st.one_of(
+            st.sampled_from([zmq.POLLIN, zmq.POLLOUT, zmq.POLLIN | zmq.POLLOUT]), st.integers(-2, 8)
+        ),
+    )
     def socket_poll(self, sock, timeout, events):
         self._step()
         if timeout < 0:
@@ -533,20 +669,44 @@ class ZmqxMachine(RuleBasedStateMachine):
 
     # ---- frames and trackers ---------------------------------------------------
 
-    @rule(target=frames, payload=data, track=st.booleans(),
-          copy=st.one_of(st.none(), st.booleans()),
-          copy_threshold=st.one_of(st.none(), st.integers(-1, 100_000), st.just("x")))
+    @rule(
+        target=frames,
+        payload=data,
+        track=st.booleans(),
+        copy=st.one_of(st.none(), st.booleans()),
+        copy_threshold=st.one_of(st.none(), st.integers(-1, 100_000), st.just("x")),
+    )
     def new_frame(self, payload, track, copy, copy_threshold):
         self._step()
-        frame = attempt("Frame()", zmq.Frame, payload, track=track, copy=copy,
-                        copy_threshold=copy_threshold)
+        frame = attempt(
+            "Frame()", zmq.Frame, payload, track=track, copy=copy, copy_threshold=copy_threshold
+        )
         return zmq.Frame(b"") if is_error(frame) else frame
 
-    @rule(frame=frames,
-          op=st.sampled_from(["bytes", "buffer", "len", "copy", "get-more", "get-srcfd",
-                              "get-str", "get-bogus", "set", "routing_id", "set_routing_id",
-                              "group", "set_group", "tracker", "repr", "memoryview-write"]),
-          value=st.one_of(st.integers(-2, 2**33), st.text(max_size=20), st.binary(max_size=20)))
+    @rule(
+        frame=frames,
+        op=st.sampled_from(
+            [
+                "bytes",
+                "buffer",
+                "len",
+                "copy",
+                "get-more",
+                "get-srcfd",
+                "get-str",
+                "get-bogus",
+                "set",
+                "routing_id",
+                "set_routing_id",
+                "group",
+                "set_group",
+                "tracker",
+                "repr",
+                "memoryview-write",
+            ]
+        ),
+        value=st.one_of(st.integers(-2, 2**33), st.text(max_size=20), st.binary(max_size=20)),
+    )
     def frame_op(self, frame, op, value):
         self._step()
         draft = (RuntimeError,)
@@ -586,10 +746,12 @@ class ZmqxMachine(RuleBasedStateMachine):
             repr(frame)
             str(frame)
         elif op == "memoryview-write":
+
             def write():
                 with memoryview(frame) as view:
                     if len(view) and not view.readonly:
                         view[0] = view[0]
+
             attempt("Frame write", write)
 
     @rule(tracker=trackers, timeout=st.one_of(st.just(0), st.floats(0, 0.01), st.just(None)))
@@ -600,16 +762,22 @@ class ZmqxMachine(RuleBasedStateMachine):
         attempt("MessageTracker.wait", tracker.wait, timeout)
         assert isinstance(tracker.done, bool)
 
-    @rule(towatch=st.lists(st.one_of(trackers, frames, st.builds(threading.Event),
-                                     st.just("junk")), max_size=3))
+    @rule(
+        towatch=st.lists(
+            st.one_of(trackers, frames, st.builds(threading.Event), st.just("junk")), max_size=3
+        )
+    )
     def new_tracker(self, towatch):
         self._step()
         t = attempt("MessageTracker()", zmq.MessageTracker, *towatch)
         if not is_error(t):
             attempt("MessageTracker.wait", t.wait, 0)
 
-    @rule(payload=st.sampled_from(["bytearray", "numpy"]), size=st.integers(65_536, 300_000),
-          sock=sockets)
+    @rule(
+        payload=st.sampled_from(["bytearray", "numpy"]),
+        size=st.integers(65_536, 300_000),
+        sock=sockets,
+    )
     def resize_exported_buffer(self, payload, size, sock):
         """Growing a bytearray that libzmq still sends from must be refused."""
         self._step()
@@ -623,8 +791,12 @@ class ZmqxMachine(RuleBasedStateMachine):
 
     # ---- huge and empty messages ----------------------------------------------
 
-    @rule(ctx=contexts, size=st.sampled_from([0, 1, 65_535, 65_536, 8 << 20, 64 << 20]),
-          copy=st.booleans(), kind=st.sampled_from(["numpy", "bytes", "frame"]))
+    @rule(
+        ctx=contexts,
+        size=st.sampled_from([0, 1, 65_535, 65_536, 8 << 20, 64 << 20]),
+        copy=st.booleans(),
+        kind=st.sampled_from(["numpy", "bytes", "frame"]),
+    )
     def big_message(self, ctx, size, copy, kind):
         """A fresh inproc pair moves one big or empty message and must keep it whole."""
         self._step()
@@ -669,12 +841,14 @@ class ZmqxMachine(RuleBasedStateMachine):
         self._step()
         return zmq.Poller()
 
-    @rule(poller=pollers,
-          obj=st.one_of(sockets, st.integers(-1, 2), st.builds(object), st.just("x"),
-                        st.just(3.5)),
-          events=st.one_of(st.sampled_from([zmq.POLLIN, zmq.POLLOUT, zmq.POLLERR, 0]),
-                           st.integers(-2, 2**33)),
-          unregister=st.booleans())
+    @rule(
+        poller=pollers,
+        obj=st.one_of(sockets, st.integers(-1, 2), st.builds(object), st.just("x"), st.just(3.5)),
+        events=st.one_of(
+            st.sampled_from([zmq.POLLIN, zmq.POLLOUT, zmq.POLLERR, 0]), st.integers(-2, 2**33)
+        ),
+        unregister=st.booleans(),
+    )
     def poller_register(self, poller, obj, events, unregister):
         self._step()
         if unregister:
@@ -682,8 +856,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         else:
             attempt("Poller.register", poller.register, obj, events)
 
-    @rule(poller=pollers, timeout=st.one_of(timeouts_ms, st.just(None), st.just(-1),
-                                            st.just("x")))
+    @rule(poller=pollers, timeout=st.one_of(timeouts_ms, st.just(None), st.just(-1), st.just("x")))
     def poller_poll(self, poller, timeout):
         self._step()
         if timeout is None or timeout == -1:
@@ -693,20 +866,43 @@ class ZmqxMachine(RuleBasedStateMachine):
             for obj, ev in r:
                 assert ev != 0 and (obj in poller), "poll returned an unregistered object"
 
-    @rule(rlist=st.lists(sockets, max_size=3), wlist=st.lists(sockets, max_size=2),
-          timeout=st.one_of(st.just(0), st.floats(0, 0.01)))
+    @rule(poller=pollers, obj=st.one_of(sockets, st.integers(0, 2)), timeout=timeouts_ms)
+    def poller_from_two_threads(self, poller, obj, timeout):
+        """One thread waits in a Poller while this one registers and polls it too:
+        the second poll is refused (EBUSY), nothing is corrupted."""
+        self._step()
+        t, box = self._run_thread(lambda: poller.poll(timeout + 10))
+        time.sleep(0.002)
+        attempt("Poller.register (other thread polling)", poller.register, obj, zmq.POLLIN)
+        attempt("Poller.poll (other thread polling)", poller.poll, 0)
+        attempt(
+            "Poller.unregister (other thread polling)", poller.unregister, obj, extra=(KeyError,)
+        )
+        self._judge_thread(t, box, "Poller.poll in a thread", 3.0)
+
+    @rule(
+        rlist=st.lists(sockets, max_size=3),
+        wlist=st.lists(sockets, max_size=2),
+        timeout=st.one_of(st.just(0), st.floats(0, 0.01)),
+    )
     def select(self, rlist, wlist, timeout):
         self._step()
         attempt("select", zmq.select, rlist, wlist, [], timeout)
 
     # ---- threads -----------------------------------------------------------------
 
-    @rule(sock=sockets, op=st.sampled_from(["recv", "recv_multipart", "send", "poll",
-                                            "Poller.poll", "recv_into"]),
-          other=st.sampled_from(["send", "recv", "getsockopt", "setsockopt", "poll",
-                                 "bind", "close-now"]),
-          linger=st.one_of(st.none(), st.integers(0, 10)), via=st.sampled_from(
-              ["socket", "socket", "shadow", "context"]))
+    @rule(
+        sock=sockets,
+        op=st.sampled_from(["recv", "recv_multipart", "send", "poll", "Poller.poll", "recv_into"]),
+        other=st.sampled_from(
+            ["send", "recv", "getsockopt", "setsockopt", "poll", "bind", "close-now"]
+        ),
+        linger=st.one_of(st.none(), st.integers(0, 10)),
+        via=st.sampled_from(
+            ["socket", "socket", "context"]
+            + ([] if "shadow-socket-close-wakes" in KNOWN_DEFECTS else ["shadow"])
+        ),
+    )
     def close_while_blocked(self, sock, op, other, linger, via):
         """One thread blocks in sock; this one uses it (EBUSY), then closes it:
         the blocked call must wake promptly with ZMQError(ENOTSOCK)."""
@@ -721,21 +917,26 @@ class ZmqxMachine(RuleBasedStateMachine):
         elif op == "recv_multipart":
             target = sock.recv_multipart
         elif op == "send":
+
             def target():
                 # fill the pipe, so that the last send waits
                 for _ in range(100_000):
                     sock.send(b"x")
         elif op == "poll":
+
             def target():
                 return sock.poll(3000)
         elif op == "Poller.poll":
+
             def target():
                 poller = zmq.Poller()
                 poller.register(sock, zmq.POLLIN)
                 return poller.poll(3000)
         else:
+
             def target():
                 return sock.recv_into(bytearray(10))
+
         t, box = self._run_thread(target)
         time.sleep(0.01)
         if other == "send":
@@ -755,6 +956,7 @@ class ZmqxMachine(RuleBasedStateMachine):
             shadow = attempt("Socket(shadow)", zmq.Socket, sock)
             closer = shadow.close if isinstance(shadow, zmq.Socket) else sock.close
         elif via == "context":
+
             def closer(linger=None):
                 self._end_context(sock.context, "destroy", linger)
         else:
@@ -762,8 +964,10 @@ class ZmqxMachine(RuleBasedStateMachine):
         attempt(f"close via {via} from other thread", closer, linger=linger)
         self._judge_thread(t, box, f"blocked {op} then close via {via}", 2.5)
 
-    @rule(sock=sockets, ops=st.lists(st.sampled_from(["send", "recv", "poll", "events"]),
-                                     min_size=1, max_size=4))
+    @rule(
+        sock=sockets,
+        ops=st.lists(st.sampled_from(["send", "recv", "poll", "events"]), min_size=1, max_size=4),
+    )
     def two_threads(self, sock, ops):
         """Two threads hammer one socket: each call succeeds or raises EBUSY/Again."""
         self._step()
@@ -793,11 +997,16 @@ class ZmqxMachine(RuleBasedStateMachine):
 
     # ---- proxies -----------------------------------------------------------------
 
-    @rule(front=sockets, back=sockets, capture=st.one_of(st.none(), sockets),
-          kind=st.sampled_from(["proxy_steerable", "monitored_queue", "proxy-bad-args"]),
-          commands=st.lists(st.sampled_from([b"PAUSE", b"RESUME", b"STATISTICS", b"BOGUS",
-                                             b""]), max_size=3),
-          traffic=st.booleans())
+    @rule(
+        front=sockets,
+        back=sockets,
+        capture=st.one_of(st.none(), sockets),
+        kind=st.sampled_from(["proxy_steerable", "monitored_queue", "proxy-bad-args"]),
+        commands=st.lists(
+            st.sampled_from([b"PAUSE", b"RESUME", b"STATISTICS", b"BOGUS", b""]), max_size=3
+        ),
+        traffic=st.booleans(),
+    )
     def proxy(self, front, back, capture, kind, commands, traffic):
         """Run a proxy on fuzzed sockets in a thread, poke at its sockets from here
         (EBUSY), steer it, and stop it with TERMINATE (or see it fail at once)."""
@@ -828,8 +1037,7 @@ class ZmqxMachine(RuleBasedStateMachine):
             steer.close(linger=0)
             return
         if kind == "proxy_steerable":
-            t, box = self._run_thread(
-                lambda: zmq.proxy_steerable(front, back, capture, control))
+            t, box = self._run_thread(lambda: zmq.proxy_steerable(front, back, capture, control))
         else:
             mon = capture if capture is not None else control
             t, box = self._run_thread(lambda: monitored_queue(front, back, mon))
@@ -840,6 +1048,8 @@ class ZmqxMachine(RuleBasedStateMachine):
             # other Socket objects on the same libzmq sockets (shadows) must not
             # reach libzmq while the proxy's thread is inside it
             busy = {front.underlying, back.underlying} - {0}
+            if "shadow-socket-busy" in KNOWN_DEFECTS:
+                busy = set()
             for other in self.all_sockets:
                 if other is not front and other is not back and other.underlying in busy:
                     attempt("use proxied socket via shadow", other.send, b"x", zmq.DONTWAIT)
@@ -865,8 +1075,11 @@ class ZmqxMachine(RuleBasedStateMachine):
 
     # ---- monitoring --------------------------------------------------------------
 
-    @rule(sock=sockets, how=st.sampled_from(["get", "disable", "raw", "raw-bad", "stop"]),
-          events=st.one_of(st.just(zmq.EVENT_ALL), st.integers(-1, 2**20)))
+    @rule(
+        sock=sockets,
+        how=st.sampled_from(["get", "disable", "raw", "raw-bad", "stop"]),
+        events=st.one_of(st.just(zmq.EVENT_ALL), st.integers(-1, 2**20)),
+    )
     def monitor(self, sock, how, events):
         """Monitoring. libzmq's monitor socket is a PAIR whose sends block while it
         has no peer: with nobody connected to the monitor endpoint, the socket's I/O
@@ -908,16 +1121,20 @@ class ZmqxMachine(RuleBasedStateMachine):
                 try:
                     sock.getsockopt(zmq.TYPE)
                 except zmq.ZMQError as e:
-                    raise Defect(f"{sock!r} says it is open, but getsockopt(TYPE) raised "
-                                 f"{e!r}: it refers to a closed libzmq socket") from e
+                    raise Defect(
+                        f"{sock!r} says it is open, but getsockopt(TYPE) raised "
+                        f"{e!r}: it refers to a closed libzmq socket"
+                    ) from e
         for ctx in self.all_contexts:
             assert isinstance(ctx.closed, bool)
             if not ctx.closed:
                 try:
                     ctx.get(zmq.IO_THREADS)
                 except zmq.ZMQError as e:
-                    raise Defect(f"{ctx!r} says it is open, but get(IO_THREADS) raised "
-                                 f"{e!r}: it refers to a terminated libzmq context") from e
+                    raise Defect(
+                        f"{ctx!r} says it is open, but get(IO_THREADS) raised "
+                        f"{e!r}: it refers to a terminated libzmq context"
+                    ) from e
 
     def teardown(self):
         self._close_monitored_first()
@@ -949,11 +1166,14 @@ def main() -> int:
                 database=None,
                 derandomize=os.environ.get("ZMQX_FUZZ_DERANDOMIZE") == "1",
                 suppress_health_check=list(HealthCheck),
-                phases=[Phase.explicit, Phase.generate, Phase.shrink],
+                # Shrinking replays the failing example many times, and a timing
+                # defect costs seconds per replay: on request only.
+                phases=[Phase.explicit, Phase.generate]
+                + ([Phase.shrink] if os.environ.get("ZMQX_FUZZ_SHRINK") == "1" else []),
                 print_blob=True,
             ),
         )
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - printed, and the exit status says it
         traceback.print_exc()
         status = 1
     finally:

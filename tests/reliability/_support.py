@@ -41,8 +41,7 @@ def record(test: str, **figures: object) -> str:
 def child_env(**extra: str) -> dict[str, str]:
     """The environment for a Python child: same zmqx, unbuffered, faulthandler on."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONFAULTHANDLER"] = "1"
     env.pop("ZMQX_FIGURES", None)  # children report to the parent, not the file
@@ -60,15 +59,25 @@ def describe_exit(returncode: int) -> str:
     return f"exit status {returncode}"
 
 
-def run_python(args: list[str], timeout: float, *, prefix: list[str] | None = None,
-               env: dict[str, str] | None = None, input: str | None = None
-               ) -> subprocess.CompletedProcess[str]:
+def run_python(
+    args: list[str],
+    timeout: float,
+    *,
+    prefix: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run `python args...` to completion; a hang past timeout fails the test
     with whatever the child printed (faulthandler dumps its stacks first)."""
     cmd = (prefix or []) + [sys.executable, *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env or child_env(), stdin=subprocess.PIPE if input else
-                            subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or child_env(),
+        stdin=subprocess.PIPE if input else subprocess.DEVNULL,
+    )
     try:
         out, err = proc.communicate(input, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -81,7 +90,8 @@ def run_python(args: list[str], timeout: float, *, prefix: list[str] | None = No
             out, err = proc.communicate()
         raise AssertionError(
             f"child {' '.join(args)} hung for more than {timeout} s\n"
-            f"--- stdout ---\n{out[-6000:]}\n--- stderr ---\n{err[-6000:]}") from None
+            f"--- stdout ---\n{out[-6000:]}\n--- stderr ---\n{err[-6000:]}"
+        ) from None
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
@@ -90,12 +100,13 @@ def check_child(result: subprocess.CompletedProcess[str], what: str) -> None:
     if result.returncode != 0:
         raise AssertionError(
             f"{what}: child {describe_exit(result.returncode)}\n"
-            f"--- stdout ---\n{result.stdout[-8000:]}\n--- stderr ---\n{result.stderr[-8000:]}")
+            f"--- stdout ---\n{result.stdout[-8000:]}\n--- stderr ---\n{result.stderr[-8000:]}"
+        )
 
 
 def json_lines(text: str, tag: str = "RESULT ") -> list[dict]:
     """The JSON objects a child printed on lines starting with tag."""
-    return [json.loads(line[len(tag):]) for line in text.splitlines() if line.startswith(tag)]
+    return [json.loads(line[len(tag) :]) for line in text.splitlines() if line.startswith(tag)]
 
 
 def free_tcp_port() -> int:

@@ -11,8 +11,12 @@ def pytest_addoption(parser):
     # tests/conftest.py registers --soak; this keeps `pytest tests/reliability --soak`
     # working on its own, without registering the option twice.
     try:
-        parser.addoption("--soak", action="store_true", default=False,
-                         help="run the reliability tests much longer")
+        parser.addoption(
+            "--soak",
+            action="store_true",
+            default=False,
+            help="run the reliability tests much longer",
+        )
     except ValueError:
         pass
 

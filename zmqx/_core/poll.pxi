@@ -52,6 +52,7 @@ cdef class Poller:
     cdef int _epoll                 # the registration as an epoll set, or -1
     cdef Py_ssize_t _count
     cdef bint _stale                # registration changed since _fds was built
+    cdef bint _polling              # a thread is inside poll(): the arrays are in use
     cdef zmqx_waker _waker
 
     def __cinit__(self):
@@ -184,7 +185,20 @@ cdef class Poller:
 
     def poll(self, timeout=None):
         """Wait up to timeout ms (None or negative: forever) for registered events;
-        returns [(obj, events), ...], empty on timeout."""
+        returns [(obj, events), ...], empty on timeout.
+
+        One thread at a time: while a thread waits in poll(), another thread's
+        poll() of the same Poller raises ZMQError(EBUSY) (register and unregister
+        are fine; they take effect at the next poll)."""
+        if self._polling:
+            raise ZMQError(EBUSY, "Poller is being polled by another thread")
+        self._polling = True
+        try:
+            return self._poll(timeout)
+        finally:
+            self._polling = False
+
+    cdef object _poll(self, timeout):
         cdef Py_ssize_t i
         cdef int rc, err
         cdef int64_t deadline, wait_ms

@@ -321,8 +321,10 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
     raise_zmq_error(err)
 
 
-cdef Socket as_socket(obj, str role):
+cdef Socket as_socket(obj, str role, bint required=False):
     if obj is None:
+        if required:
+            raise TypeError(f"{role} must be a zmqx Socket, not None")
         return None
     if not isinstance(obj, Socket):
         raise TypeError(f"{role} must be a zmqx Socket, not {type(obj).__name__}")
@@ -333,7 +335,8 @@ def proxy(frontend, backend, capture=None):
     """Forward messages between frontend and backend in both directions, copying
     each to capture if given. Runs until the context is terminated (raising
     ContextTerminated) or a signal handler raises (e.g. KeyboardInterrupt)."""
-    return run_proxy(as_socket(frontend, "frontend"), as_socket(backend, "backend"),
+    return run_proxy(as_socket(frontend, "frontend", True),
+                     as_socket(backend, "backend", True),
                      as_socket(capture, "capture"), None)
 
 
@@ -341,7 +344,8 @@ def proxy_steerable(frontend, backend, capture=None, control=None):
     """proxy() that obeys commands on control: PAUSE, RESUME, TERMINATE (returns 0)
     and STATISTICS (replies with eight uint64 frames: messages and bytes received
     and sent by frontend, then by backend)."""
-    return run_proxy(as_socket(frontend, "frontend"), as_socket(backend, "backend"),
+    return run_proxy(as_socket(frontend, "frontend", True),
+                     as_socket(backend, "backend", True),
                      as_socket(capture, "capture"), as_socket(control, "control"))
 
 
@@ -356,8 +360,8 @@ def monitored_queue(in_socket, out_socket, mon_socket, in_prefix=b"in", out_pref
     """A queue between in_socket and out_socket that also sends every message, in
     either direction, to mon_socket, prefixed with in_prefix or out_prefix by the
     side it came in on. ROUTER on both sides works: the routing frames are swapped."""
-    cdef Socket ins = as_socket(in_socket, "in_socket")
-    cdef Socket outs = as_socket(out_socket, "out_socket")
+    cdef Socket ins = as_socket(in_socket, "in_socket", True)
+    cdef Socket outs = as_socket(out_socket, "out_socket", True)
     cdef Socket mons = as_socket(mon_socket, "mon_socket")
     if mons is None:
         raise TypeError("mon_socket is required")

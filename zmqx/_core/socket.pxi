@@ -38,10 +38,12 @@ cdef inline int guard_socket(Socket s) except -1:
     """Raise unless s may be used from this thread now."""
     if s.handle == NULL or s._closing:
         raise_closed()
-    if s._waiter != NULL:
-        raise_busy()
+    # before the busy check: in a forked child no thread waits in the parent's
+    # sockets, whatever _waiter was when the process forked
     if s._fork_generation != zmqx_fork_generation:
         raise_forked()
+    if s._waiter != NULL:
+        raise_busy()
     return 0
 
 
