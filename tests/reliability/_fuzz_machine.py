@@ -36,7 +36,6 @@ from hypothesis.stateful import (
     initialize,
     invariant,
     multiple,
-    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -84,22 +83,6 @@ EXCLUDED_OPTIONS = {17, 68, 89, 92}
 # Context options not fuzzed: BLOCKY (70) for the same reason as LINGER; thread
 # scheduling, priority and affinity (3, 4, 7, 8) of libzmq's I/O threads.
 EXCLUDED_CONTEXT_OPTIONS = {3, 4, 7, 8, 70}
-
-# Defects already found and reported, each pinned by a strict-xfail test in
-# test_known_defects.py. The fuzzer keeps off these paths so that it goes on
-# finding new ones; when a test there starts passing, delete its entry here.
-# ZMQX_FUZZ_ALL=1 fuzzes them anyway.
-KNOWN_DEFECTS: dict[str, str] = {
-    "shadow-context-term": "terminating one of two Context objects on one libzmq context leaves the other "
-    "pointing at freed memory (test_known_defects.py::"
-    "test_terminating_a_shadow_context_marks_the_other_closed)",
-    "shadow-socket-busy": "a shadow Socket is not refused while a proxy runs in the original: libzmq aborts "
-    "(test_known_defects.py::test_shadow_of_a_socket_in_use_by_a_proxy_is_refused)",
-    "shadow-socket-close-wakes": "closing a shadow Socket does not wake a thread blocked in the original "
-    "(test_known_defects.py::test_closing_a_shadow_wakes_a_thread_blocked_in_the_original)",
-}
-if os.environ.get("ZMQX_FUZZ_ALL") == "1":
-    KNOWN_DEFECTS.clear()
 
 KNOWN_OPTIONS = sorted(int(o) for o in zmq.SocketOption if int(o) not in EXCLUDED_OPTIONS)
 
@@ -334,7 +317,6 @@ class ZmqxMachine(RuleBasedStateMachine):
         ctx = self._new_context(io_threads)
         return ctx if ctx is not None else self._dead_context()
 
-    @precondition(lambda self: "shadow-context-term" not in KNOWN_DEFECTS)
     @rule(target=contexts, ctx=contexts)
     def shadow_context(self, ctx):
         self._step()
@@ -898,10 +880,7 @@ class ZmqxMachine(RuleBasedStateMachine):
             ["send", "recv", "getsockopt", "setsockopt", "poll", "bind", "close-now"]
         ),
         linger=st.one_of(st.none(), st.integers(0, 10)),
-        via=st.sampled_from(
-            ["socket", "socket", "context"]
-            + ([] if "shadow-socket-close-wakes" in KNOWN_DEFECTS else ["shadow"])
-        ),
+        via=st.sampled_from(["socket", "socket", "context", "shadow"]),
     )
     def close_while_blocked(self, sock, op, other, linger, via):
         """One thread blocks in sock; this one uses it (EBUSY), then closes it:
@@ -1048,8 +1027,6 @@ class ZmqxMachine(RuleBasedStateMachine):
             # other Socket objects on the same libzmq sockets (shadows) must not
             # reach libzmq while the proxy's thread is inside it
             busy = {front.underlying, back.underlying} - {0}
-            if "shadow-socket-busy" in KNOWN_DEFECTS:
-                busy = set()
             for other in self.all_sockets:
                 if other is not front and other is not back and other.underlying in busy:
                     attempt("use proxied socket via shadow", other.send, b"x", zmq.DONTWAIT)

@@ -38,18 +38,7 @@ OFF_MAIN = [
     "busy_proxy",
     "monitored_queue",
     "tracker_wait",
-    pytest.param(
-        "context_term",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=(
-                "zmqx/_core/context.pxi Context.term(): waits in zmq_ctx_term() without "
-                "time slices, so a SIGINT that the kernel hands to another thread (here: "
-                "the main thread blocks SIGINT) is recorded by Python but never acted on; "
-                "term() stays blocked until the last socket closes"
-            ),
-        ),
-    ),
+    "context_term",
 ]
 
 

@@ -38,6 +38,9 @@ cdef class Socket:
     cdef int _events
     cdef bint _events_valid
     cdef int _zmq_fd            # ZMQ_FD, read once (-1 until then)
+    # For a shadow of a socket another zmqx object owns: that owner, which holds
+    # the state above for both (see state_of). None otherwise.
+    cdef Socket _primary
     cdef object __weakref__
 
 

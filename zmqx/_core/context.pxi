@@ -10,6 +10,29 @@ cdef int check_context(Context ctx) except -1:
     return 0
 
 
+# Every Context object on a libzmq context, by address: once one of them
+# terminates it, the others must see it closed, not use freed memory.
+cdef dict _contexts_at = {}
+
+
+cdef Context context_owner_at(size_t address):
+    for ref in _contexts_at.get(address, ()):
+        holder = ref()
+        if holder is not None and not (<Context>holder)._shadow \
+                and (<Context>holder).handle == <void *>address:
+            return <Context>holder
+    return None
+
+
+cdef int forget_context(void *handle) except -1:
+    """handle is terminated (or being): every Context object on it is closed."""
+    for ref in _contexts_at.pop(<size_t>handle, ()):
+        holder = ref()
+        if holder is not None and (<Context>holder).handle == handle:
+            (<Context>holder).handle = NULL
+    return 0
+
+
 cdef class Context:
     """A libzmq context: the container of sockets and their I/O threads.
 
@@ -35,6 +58,9 @@ cdef class Context:
                 raise ZMQError(EFAULT, "cannot shadow a closed or NULL context")
             self.handle = <void *>address
             self._shadow = True
+            if self._shadowed is None:
+                # a zmqx-owned context stays alive while shadows of it exist
+                self._shadowed = context_owner_at(address)
         else:
             if not isinstance(io_threads, int) or io_threads < 0:
                 raise TypeError("io_threads must be a non-negative int")
@@ -45,6 +71,7 @@ cdef class Context:
                 raise_zmq_error()
         self._sockets = weakref.WeakSet()
         _live_contexts.add(self)
+        _contexts_at.setdefault(<size_t>self.handle, []).append(weakref.ref(self))
 
     def __del__(self):
         if self.handle != NULL and not self._shadow \
@@ -59,8 +86,12 @@ cdef class Context:
         if self.handle != NULL and not self._shadow \
                 and self._fork_generation == zmqx_fork_generation:
             # Never block the collecting thread on lingering sockets.
-            if zmqx_term_in_background(self.handle) < 0:
+            if zmqx_term_in_background(self.handle, NULL) < 0:
                 pass  # no thread to be had: leak rather than hang
+            try:
+                forget_context(self.handle)
+            except BaseException:
+                pass  # at interpreter exit the registry may be gone
         self.handle = NULL
 
     @property
@@ -78,23 +109,32 @@ cdef class Context:
         pending messages are sent or dropped (per its linger), then free it.
 
         Blocking calls of sockets in other threads raise ContextTerminated.
+        Ctrl-C interrupts the wait; the termination then completes by itself.
         """
-        cdef int rc
         cdef void *handle = self.handle
+        cdef zmqx_term_job *job = NULL
+        cdef pollfd fds[1]
+        cdef int wait_ms
         if handle == NULL:
             return
         if self._fork_generation != zmqx_fork_generation:
             self.handle = NULL  # the parent's context: not ours to terminate
             return
-        while True:
-            with nogil:
-                rc = zmq_ctx_term(handle)
-            if rc == 0:
-                break
-            if zmq_errno_c() != EINTR:
-                raise_zmq_error()
-            check_signals()
-        self.handle = NULL
+        # zmq_ctx_term cannot be interrupted: it runs in a helper thread while
+        # this one waits in slices, able to run signal handlers.
+        if zmqx_term_in_background(handle, &job) < 0:
+            raise MemoryError("could not start a thread to terminate the context")
+        wait_ms = SIGNAL_SLICE_MS if PyThread_get_thread_ident() == _main_thread else -1
+        fds[0].fd = job.done_waker.read_fd
+        fds[0].events = POLLIN
+        try:
+            while not zmqx_term_job_done(job):
+                with nogil:
+                    poll(fds, 1, wait_ms)
+                check_signals()
+        finally:
+            zmqx_term_job_release(job)
+            forget_context(handle)  # terminated, or about to be: closed for all
 
     def destroy(self, linger=None):
         """Close every socket of this context (with linger, if given), then term()."""
@@ -113,9 +153,9 @@ cdef class Context:
             return
         for sock in list(self._sockets):
             close_socket(<Socket>sock, None, CLOSED_BY_CONTEXT)
-        if zmqx_term_in_background(self.handle) < 0:
+        if zmqx_term_in_background(self.handle, NULL) < 0:
             return
-        self.handle = NULL
+        forget_context(self.handle)
 
     def set(self, int option, int optval):
         """Set a context option (IO_THREADS, MAX_SOCKETS, BLOCKY, IPV6, ...)."""

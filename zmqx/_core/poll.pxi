@@ -117,10 +117,11 @@ cdef class Poller:
             obj, flags = self.sockets[i]
             self._wanted[i] = flags
             if isinstance(obj, Socket):
-                guard_socket(<Socket>obj)
-                self._fds[i].fd = (<Socket>obj).getsockopt(ZMQ_FD)
+                sock = state_of(<Socket>obj)
+                guard_socket(<Socket>sock)
+                self._fds[i].fd = (<Socket>sock).getsockopt(ZMQ_FD)
                 self._fds[i].events = POLLIN  # the FD only ever signals "news"
-                self._socket_of.append(obj)
+                self._socket_of.append(sock)
             else:
                 self._fds[i].fd = _fd_of(obj)
                 self._fds[i].events = ((POLLIN if flags & ZMQ_POLLIN else 0)
@@ -180,7 +181,8 @@ cdef class Poller:
                 events = zmq_events_of_fd(self._revents[i], self._wanted[i])
             if events:
                 # as pyzmq: sockets come back as themselves, anything else as its fd
-                ready.append((sock if sock is not None else self._fds[i].fd, events))
+                ready.append((self.sockets[i][0] if sock is not None else self._fds[i].fd,
+                              events))
         return ready
 
     def poll(self, timeout=None):

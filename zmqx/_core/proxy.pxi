@@ -328,7 +328,7 @@ cdef Socket as_socket(obj, str role, bint required=False):
         return None
     if not isinstance(obj, Socket):
         raise TypeError(f"{role} must be a zmqx Socket, not {type(obj).__name__}")
-    return <Socket>obj
+    return state_of(<Socket>obj)
 
 
 def proxy(frontend, backend, capture=None):

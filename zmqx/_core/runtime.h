@@ -258,10 +258,36 @@ static pthread_mutex_t zmqx_term_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t zmqx_term_cond = PTHREAD_COND_INITIALIZER;
 static int zmqx_terms_running = 0;
 
-static void *zmqx_term_thread(void *ctx)
+/* One termination in a background thread; whoever lets go last frees it. */
+typedef struct {
+    void *ctx;
+    int done;
+    int refs;
+    zmqx_waker done_waker; /* signalled when done, for a caller that waits */
+} zmqx_term_job;
+
+static void zmqx_term_job_release(zmqx_term_job *job)
 {
-    while (zmq_ctx_term(ctx) < 0 && zmq_errno() == EINTR) {
+    if (__atomic_sub_fetch(&job->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        zmqx_waker_close(&job->done_waker);
+        free(job);
     }
+}
+
+static int zmqx_term_job_done(zmqx_term_job *job)
+{
+    return __atomic_load_n(&job->done, __ATOMIC_ACQUIRE);
+}
+
+static void *zmqx_term_thread(void *arg)
+{
+    zmqx_term_job *job = (zmqx_term_job *)arg;
+    while (zmq_ctx_term(job->ctx) < 0 && zmq_errno() == EINTR) {
+    }
+    __atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
+    if (job->done_waker.write_fd >= 0)
+        zmqx_waker_signal(&job->done_waker);
+    zmqx_term_job_release(job);
     pthread_mutex_lock(&zmqx_term_lock);
     zmqx_terms_running--;
     pthread_cond_broadcast(&zmqx_term_cond);
@@ -269,12 +295,24 @@ static void *zmqx_term_thread(void *ctx)
     return NULL;
 }
 
-/* Returns 0 when the thread started; -1 and the caller must terminate inline. */
-static int zmqx_term_in_background(void *ctx)
+/* Terminate ctx in a background thread. With watch, *watch gets a reference to
+ * the job (release it with zmqx_term_job_release) and its done_waker is open.
+ * Returns 0 when the thread started; -1 if it could not (nothing was done). */
+static int zmqx_term_in_background(void *ctx, zmqx_term_job **watch)
 {
     pthread_attr_t attr;
     pthread_t tid;
     sigset_t all, old;
+    zmqx_term_job *job = (zmqx_term_job *)calloc(1, sizeof *job);
+    if (job == NULL)
+        return -1;
+    job->ctx = ctx;
+    job->refs = watch != NULL ? 2 : 1;
+    job->done_waker.read_fd = job->done_waker.write_fd = -1;
+    if (watch != NULL && zmqx_waker_open(&job->done_waker) < 0) {
+        free(job);
+        return -1;
+    }
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     /* Signals belong to Python's threads, not ours. */
@@ -283,15 +321,19 @@ static int zmqx_term_in_background(void *ctx)
     pthread_mutex_lock(&zmqx_term_lock);
     zmqx_terms_running++;
     pthread_mutex_unlock(&zmqx_term_lock);
-    int rc = pthread_create(&tid, &attr, zmqx_term_thread, ctx);
+    int rc = pthread_create(&tid, &attr, zmqx_term_thread, job);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
         pthread_mutex_lock(&zmqx_term_lock);
         zmqx_terms_running--;
         pthread_mutex_unlock(&zmqx_term_lock);
+        zmqx_waker_close(&job->done_waker);
+        free(job);
         return -1;
     }
+    if (watch != NULL)
+        *watch = job;
     return 0;
 }
 

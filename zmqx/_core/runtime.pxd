@@ -33,7 +33,11 @@ cdef extern from "runtime.h" nogil:
     void zmqx_drain_releases() with gil
     void zmqx_mark_exiting() with gil
 
-    int zmqx_term_in_background(void *ctx)
+    ctypedef struct zmqx_term_job:
+        zmqx_waker done_waker
+    int zmqx_term_in_background(void *ctx, zmqx_term_job **watch)
+    int zmqx_term_job_done(zmqx_term_job *job)
+    void zmqx_term_job_release(zmqx_term_job *job)
     int zmqx_wait_background_terms(int64_t timeout_ms)
 
     int zmqx_install_fork_handler()

@@ -54,6 +54,20 @@ cdef inline int check_socket(Socket s) except -1:
     return 0
 
 
+cdef inline Socket state_of(Socket s):
+    """The object that holds s's state: s itself, or for a shadow of a socket that
+    another zmqx object owns, that owner. Busy, closing and readiness belong to
+    the libzmq socket, not to whichever Python object is used to reach it."""
+    return s if s._primary is None else s._primary
+
+
+cdef inline Socket active(Socket s):
+    """check_socket() on the state holder of s, which the operation then uses."""
+    cdef Socket p = s if s._primary is None else s._primary
+    check_socket(p)
+    return p
+
+
 cdef int close_now(Socket s, int linger) except -1:
     """Close s's libzmq socket in this thread (linger: ms, or LINGER_UNCHANGED)."""
     if linger != LINGER_UNCHANGED:
@@ -85,6 +99,16 @@ cdef int raise_closed_while_waiting(int closed_by) except -1:
 cdef dict _sockets_at = {}
 
 
+cdef Socket owner_at(size_t address):
+    """The live zmqx Socket that owns the libzmq socket at address, if any."""
+    for ref in _sockets_at.get(address, ()):
+        holder = ref()
+        if holder is not None and not (<Socket>holder)._shadow \
+                and (<Socket>holder).handle == <void *>address:
+            return <Socket>holder
+    return None
+
+
 cdef int register_handle(Socket s) except -1:
     cdef size_t address = <size_t>s.handle
     holders = _sockets_at.get(address)
@@ -107,10 +131,11 @@ cdef int forget_handle(Socket s, void *handle) except -1:
     return 0
 
 
-cdef int close_socket(Socket s, linger, int closed_by) except -1:
+cdef int close_socket(Socket sock, linger, int closed_by) except -1:
     """close() and Context.destroy(): close now, or ask the waiting thread to."""
     cdef int linger_ms = LINGER_UNCHANGED if linger is None else linger
-    if s.handle == NULL or s._closing:
+    cdef Socket s = state_of(sock)
+    if sock.handle == NULL or s.handle == NULL or s._closing:
         return 0
     if s._fork_generation != zmqx_fork_generation:
         s.handle = NULL  # the parent's socket: never touch libzmq here
@@ -346,6 +371,7 @@ cdef class Socket:
                 raise ZMQError(EFAULT, "cannot shadow a closed or NULL socket")
             self._shadow = True
             self.context = ctx_or_socket
+            self._primary = owner_at(<size_t>self.handle)
         else:
             if not isinstance(ctx_or_socket, Context):
                 raise TypeError(f"Socket needs a Context, not {type(ctx_or_socket).__name__}")
@@ -387,7 +413,7 @@ cdef class Socket:
     @property
     def closed(self):
         """True once the socket was closed (or its close was requested)."""
-        return self.handle == NULL or self._closing != 0
+        return self.handle == NULL or state_of(self)._closing != 0
 
     @property
     def underlying(self):
@@ -429,7 +455,7 @@ cdef class Socket:
         cdef int64_t int64_value
         cdef const void *data
         cdef size_t size
-        check_socket(self)
+        cdef Socket s = active(self)
         cdef OptionKind kind = option_kind(option)
         if kind == OPTION_INT:
             if not isinstance(optval, int):
@@ -451,7 +477,7 @@ cdef class Socket:
                 optval = bytes(optval)
             data = PyBytes_AS_STRING(optval)
             size = <size_t>PyBytes_GET_SIZE(optval)
-        if zmq_setsockopt(self.handle, option, data, size) < 0:
+        if zmq_setsockopt(s.handle, option, data, size) < 0:
             raise_zmq_error()
 
     def getsockopt(self, int option):
@@ -460,20 +486,20 @@ cdef class Socket:
         cdef int64_t int64_value
         cdef char buffer[4096]
         cdef size_t size
-        check_socket(self)
+        cdef Socket s = active(self)
         cdef OptionKind kind = option_kind(option)
         if kind == OPTION_INT:
             size = sizeof(int)
-            if zmq_getsockopt(self.handle, option, &int_value, &size) < 0:
+            if zmq_getsockopt(s.handle, option, &int_value, &size) < 0:
                 raise_zmq_error()
             return int_value
         if kind == OPTION_INT64:
             size = sizeof(int64_t)
-            if zmq_getsockopt(self.handle, option, &int64_value, &size) < 0:
+            if zmq_getsockopt(s.handle, option, &int64_value, &size) < 0:
                 raise_zmq_error()
             return int64_value
         size = 41 if kind == OPTION_CURVE_KEY else sizeof(buffer)
-        if zmq_getsockopt(self.handle, option, buffer, &size) < 0:
+        if zmq_getsockopt(s.handle, option, buffer, &size) < 0:
             raise_zmq_error()
         if kind != OPTION_BYTES and size > 0 and buffer[size - 1] == 0:
             size -= 1  # text comes NUL-terminated
@@ -496,28 +522,28 @@ cdef class Socket:
         anyway, see copy_threshold); track=True then returns a MessageTracker that
         tells when the buffer may be changed again.
         """
-        check_socket(self)
+        cdef Socket s = active(self)
         if routing_id is not None or group is not None:
             if not isinstance(data, Frame):
                 data = Frame(data, track=track, copy=copy,
-                             copy_threshold=self.copy_threshold)
+                             copy_threshold=s.copy_threshold)
             if routing_id is not None:
                 data.routing_id = routing_id
             if group is not None:
                 data.group = group
-        return send_one(self, data, flags, copy, track)
+        return send_one(s, data, flags, copy, track)
 
     def recv(self, int flags=0, bint copy=True, bint track=False):
         """Receive one message part: bytes, or a Frame when copy=False."""
-        check_socket(self)
-        return recv_one(self, flags, copy, track)
+        cdef Socket s = active(self)
+        return recv_one(s, flags, copy, track)
 
     def send_multipart(self, msg_parts, int flags=0, bint copy=True, bint track=False,
                        **kwargs):
         """Send a sequence of parts as one message (delivered whole or not at all)."""
         cdef Py_ssize_t i, n
         cdef int part_flags
-        check_socket(self)
+        cdef Socket s = active(self)
         parts = msg_parts if isinstance(msg_parts, (list, tuple)) else list(msg_parts)
         n = len(parts)
         # Validate every part before sending any, so bad input never leaves half a
@@ -536,11 +562,11 @@ cdef class Socket:
             part_flags = flags | ZMQ_SNDMORE if i < n - 1 else flags
             if copy and type(part) is bytes:
                 # the common case, without the generality of send_one
-                send_data(self, PyBytes_AS_STRING(part), <size_t>PyBytes_GET_SIZE(part),
+                send_data(s, PyBytes_AS_STRING(part), <size_t>PyBytes_GET_SIZE(part),
                           part_flags)
                 result = None
             else:
-                result = send_one(self, part, part_flags, copy, track)
+                result = send_one(s, part, part_flags, copy, track)
         # as pyzmq: what the last part's send returns
         return result
 
@@ -548,10 +574,10 @@ cdef class Socket:
         """Receive every part of one message as a list (bytes, or Frames if copy=False)."""
         cdef zmq_msg_t msg
         cdef list parts = []
-        check_socket(self)
+        cdef Socket s = active(self)
         zmq_msg_init(&msg)
         try:
-            recv_msg(self, &msg, flags)
+            recv_msg(s, &msg, flags)
             while True:
                 if copy:
                     parts.append(PyBytes_FromStringAndSize(<char *>zmq_msg_data(&msg),
@@ -566,7 +592,7 @@ cdef class Socket:
                     if not (<Frame>frame).more:
                         break
                 # the rest of a message arrives with its first part: never waits
-                recv_msg(self, &msg, flags & ~ZMQ_DONTWAIT)
+                recv_msg(s, &msg, flags & ~ZMQ_DONTWAIT)
         finally:
             zmq_msg_close(&msg)
         return parts
@@ -577,7 +603,7 @@ cdef class Socket:
         cdef Py_buffer view
         cdef int rc
         cdef int64_t deadline = -2
-        check_socket(self)
+        cdef Socket s = active(self)
         if nbytes < 0:
             raise ValueError(f"nbytes must be non-negative, not {nbytes}")
         PyObject_GetBuffer(buffer, &view, PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS)
@@ -587,10 +613,10 @@ cdef class Socket:
             elif nbytes > view.len:
                 raise ValueError(f"nbytes={nbytes} is larger than the buffer ({view.len})")
             while True:
-                rc = zmq_recv(self.handle, view.buf, <size_t>nbytes, flags | ZMQ_DONTWAIT)
+                rc = zmq_recv(s.handle, view.buf, <size_t>nbytes, flags | ZMQ_DONTWAIT)
                 if rc >= 0:
                     return rc
-                wait_after_failure(self, flags, ZMQ_POLLIN, &deadline)
+                wait_after_failure(s, flags, ZMQ_POLLIN, &deadline)
         finally:
             PyBuffer_Release(&view)
 
@@ -600,28 +626,28 @@ cdef class Socket:
         cdef int events
         cdef size_t size = sizeof(int)
         cdef int64_t deadline
-        if self.handle == NULL or self._closing:
+        if self.closed:
             raise ZMQError(ENOTSUP)  # pyzmq's errno for poll() on a closed socket
-        check_socket(self)
+        cdef Socket s = active(self)
         if flags == 0:
             raise ValueError("poll needs flags (POLLIN and/or POLLOUT)")
         deadline = -1 if timeout is None or timeout < 0 else zmqx_now_ms() + <int64_t>int(timeout)
         while True:
-            if zmq_getsockopt(self.handle, ZMQ_EVENTS, &events, &size) < 0:
+            if zmq_getsockopt(s.handle, ZMQ_EVENTS, &events, &size) < 0:
                 raise_zmq_error()
             if events & flags or (deadline >= 0 and zmqx_now_ms() >= deadline):
                 return events & flags
-            if not wait_for(self, <short>flags, deadline):
+            if not wait_for(s, <short>flags, deadline):
                 return 0
 
     def monitor(self, addr, int events=ZMQ_EVENT_ALL):
         """Publish this socket's events (EVENT_*) on a PAIR socket at inproc addr;
         addr=None stops monitoring."""
-        check_socket(self)
+        cdef Socket s = active(self)
         if addr is None:
-            rc = zmq_socket_monitor(self.handle, NULL, 0)
+            rc = zmq_socket_monitor(s.handle, NULL, 0)
         else:
             encoded = addr.encode("utf-8") if isinstance(addr, str) else addr
-            rc = zmq_socket_monitor(self.handle, <const char *>encoded, events)
+            rc = zmq_socket_monitor(s.handle, <const char *>encoded, events)
         if rc < 0:
             raise_zmq_error()

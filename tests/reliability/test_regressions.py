@@ -1,9 +1,8 @@
-"""Directed tests for defects the reliability suite found in zmqx.
+"""Regression tests for defects the reliability suite found in zmqx (all fixed).
 
-Each runs in a child process (a use-after-free must not take pytest down). Tests
-of defects not fixed yet are strict xfails with the precise reason; when one
-starts passing, remove its mark, and its entry in _fuzz_machine.KNOWN_DEFECTS so
-that the fuzzer goes down that path again.
+Each runs in a child process (a use-after-free must not take pytest down). A
+defect found later and not fixed yet gets a strict xfail here with the precise
+reason (and the fuzzer a precondition that keeps off its path until it is fixed).
 """
 
 from __future__ import annotations
@@ -25,17 +24,6 @@ def run_script(body: str, timeout: float = 30) -> None:
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "zmqx/_core/context.pxi Context.term()/destroy(): terminating one of two Context "
-        "objects on the same libzmq context (Context(shadow=ctx)) sets only its own handle "
-        "to NULL; the other still reports closed=False and passes the freed context to "
-        "libzmq (zmq_ctx_get/zmq_socket/zmq_ctx_term): use after free, seen as "
-        "ZMQError(EFAULT) and as Context.instance() returning a dead context. Sockets "
-        "already have a registry for this (socket.pxi register_handle); contexts need one"
-    ),
-)
 def test_terminating_a_shadow_context_marks_the_other_closed():
     run_script("""
         for first_shadow in (True, False):
@@ -54,17 +42,6 @@ def test_terminating_a_shadow_context_marks_the_other_closed():
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "zmqx/_core/socket.pxi close_socket(): closing a shadow Socket (zmq.Socket(sock) or "
-        "Socket.shadow(sock.underlying)) looks only at the shadow's own _waiter, so a thread "
-        "blocked in the original object is not woken: it keeps waiting on the closed "
-        "socket's FD until its timeout (forever without one), and the closed libzmq socket's "
-        "FD number may be reused meanwhile. The close must go through the waiting object "
-        "(e.g. via the register_handle registry)"
-    ),
-)
 def test_closing_a_shadow_wakes_a_thread_blocked_in_the_original():
     run_script("""
         ctx = zmq.Context()
@@ -159,17 +136,6 @@ def test_proxy_refuses_none_for_its_sockets():
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "zmqx/_core/socket.pxi guard_socket(): the busy check reads the object's own "
-        "_waiter, so a shadow Socket (zmq.Socket(sock)) of a socket that a proxy runs in "
-        "(in another thread, without the GIL, inside libzmq) is not refused: both threads "
-        "call into the same libzmq socket at once and libzmq aborts "
-        "(seen: 'Assertion failed: check () (src/msg.cpp:414)'). Busy/closing state "
-        "belongs to the libzmq handle, shared by every object on it"
-    ),
-)
 def test_shadow_of_a_socket_in_use_by_a_proxy_is_refused():
     run_script("""
         ctx = zmq.Context()
