@@ -10,6 +10,8 @@ command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 if ! pkg-config --exists libzmq 2>/dev/null; then need_apt+=(libzmq3-dev); fi
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 python3 -c "import venv, ensurepip" 2>/dev/null || need_apt+=(python3-venv)
+# `ip` lets the reliability tests build network namespaces for partition tests
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing ${need_apt[*]} with apt-get" >&2
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
