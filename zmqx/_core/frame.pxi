@@ -61,7 +61,8 @@ cdef class _ReleaseSignal:
             deadline = zmqx_now_ms() + <int64_t>(timeout * 1000)
         while True:
             # Slices, so that Ctrl-C reaches a waiting main thread.
-            left = 50 if deadline < 0 else min(50, max(0, deadline - zmqx_now_ms()))
+            left = SIGNAL_SLICE_MS if deadline < 0 else min(
+                SIGNAL_SLICE_MS, max(0, deadline - zmqx_now_ms()))
             with nogil:
                 done = zmqx_tracker_wait(self.state, left)
             if done:
