@@ -215,10 +215,10 @@ def test_random_ports(harness):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.timeout(20)
-def test_proxy_copies_both_directions_to_monitor(harness):
+def monitored_round_trip(harness, dev):
+    """Run dev (ROUTER in, DEALER out, PUB monitor) with a REQ and a REP through
+    it; one request and reply, then the two monitor messages they caused."""
     zmq = harness.zmq
-    dev = harness.device("Proxy", zmq.ROUTER, zmq.DEALER, zmq.PUB)
     in_addr, out_addr, mon_addr = harness.addr(), harness.addr(), harness.addr()
     dev.bind_in(in_addr)
     dev.bind_out(out_addr)
@@ -240,7 +240,14 @@ def test_proxy_copies_both_directions_to_monitor(harness):
     assert recv(rep) == [b"question"]
     rep.send(b"answer")
     assert recv(req) == [b"answer"]
-    seen = [recv(mon), recv(mon)]
+    return recv(mon), recv(mon)
+
+
+@pytest.mark.timeout(20)
+def test_proxy_copies_both_directions_to_monitor(harness):
+    zmq = harness.zmq
+    dev = harness.device("Proxy", zmq.ROUTER, zmq.DEALER, zmq.PUB)
+    seen = list(monitored_round_trip(harness, dev))
     # the ROUTER side adds the client's routing id and an empty delimiter
     assert seen[0][-2:] == [b"", b"question"]
     assert seen[1][-2:] == [b"", b"answer"]
@@ -366,28 +373,7 @@ def test_steerable_without_control_is_a_proxy(harness):
 def test_monitored_queue_prefixes(harness):
     zmq = harness.zmq
     dev = harness.device("MonitoredQueue", zmq.ROUTER, zmq.DEALER, zmq.PUB, b"req", b"rep")
-    in_addr, out_addr, mon_addr = harness.addr(), harness.addr(), harness.addr()
-    dev.bind_in(in_addr)
-    dev.bind_out(out_addr)
-    dev.bind_mon(mon_addr)
-    dev.start()
-    mon = harness.socket(zmq.SUB, connect=mon_addr)
-    mon.setsockopt(zmq.SUBSCRIBE, b"")
-    req = harness.socket(zmq.REQ, connect=in_addr)
-    rep = harness.socket(zmq.REP, connect=out_addr)
-
-    def probe():
-        req.send(b"probe")
-        recv(rep)
-        rep.send(b"probe back")
-        recv(req)
-
-    subscribe_and_settle(zmq, probe, mon)
-    req.send(b"question")
-    assert recv(rep) == [b"question"]
-    rep.send(b"answer")
-    assert recv(req) == [b"answer"]
-    incoming, outgoing = recv(mon), recv(mon)
+    incoming, outgoing = monitored_round_trip(harness, dev)
     assert incoming[0] == b"req" and incoming[-2:] == [b"", b"question"]
     assert outgoing[0] == b"rep" and outgoing[-2:] == [b"", b"answer"]
     assert len(incoming) == len(outgoing) == 4  # prefix, routing id, delimiter, body
