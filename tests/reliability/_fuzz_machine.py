@@ -92,6 +92,42 @@ OUTCOMES: Counter[str] = Counter()
 STATS = Counter()
 
 
+# ZMQX_FUZZ_TRACE=path: every rule writes a line (its name and arguments) to path,
+# flushed before it runs, so that the steps before a crash can be read and replayed.
+# A line "=== example N" starts each example.
+TRACE = open(os.environ["ZMQX_FUZZ_TRACE"], "a", buffering=1) if os.environ.get(
+    "ZMQX_FUZZ_TRACE") else None
+
+
+def trace(line: str) -> None:
+    if TRACE is not None:
+        TRACE.write(line + "\n")
+        TRACE.flush()
+
+
+def describe(value: object) -> str:
+    """A short, identity-revealing description of a rule argument for the trace."""
+    if isinstance(value, zmq.Socket):
+        state = "closed" if value.closed else "open"
+        kind = getattr(value, "_type", "?")
+        return (f"S{id(value) & 0xFFFFFF:06x}(t{kind},{state},h{value.underlying:x}"
+                f"{',shadow' if value._shadow else ''})")
+    if isinstance(value, zmq.Context):
+        return f"C{id(value) & 0xFFFFFF:06x}({'closed' if value.closed else 'open'})"
+    if isinstance(value, zmq.Frame):
+        return f"F{id(value) & 0xFFFFFF:06x}(len={len(value)})"
+    if isinstance(value, zmq.Poller):
+        return f"P{id(value) & 0xFFFFFF:06x}(n={len(value.sockets)})"
+    if isinstance(value, (bytes, bytearray, memoryview)) and len(value) > 16:
+        return f"{type(value).__name__}(len={len(value)})"
+    if isinstance(value, np.ndarray):
+        return f"ndarray(len={value.size})"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(describe(v) for v in value) + "]"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 class Defect(AssertionError):
     """zmqx did something it must never do (other than crash or hang)."""
 
@@ -226,15 +262,25 @@ class ZmqxMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         STATS["examples"] += 1
+        trace(f"=== example {STATS['examples']}")
         self.all_contexts: list[zmq.Context] = []
         self.all_sockets: list[zmq.Socket] = []
         self.monitored: list[zmq.Socket] = []
         self._spare = None
+        # Set once a socket disconnect()s or unbind()s: from then on HWMs are not
+        # changed (test_regressions.py::test_hwm_change_after_an_idle_peer_disconnected,
+        # a libzmq use-after-free zmqx cannot prevent).
+        self._disconnected = False
 
     # ---- helpers -------------------------------------------------------------
 
     def _step(self) -> None:
         STATS["steps"] += 1
+        if TRACE is not None:
+            caller = sys._getframe(1)
+            args = {k: v for k, v in caller.f_locals.items() if k != "self"}
+            trace(f"{caller.f_code.co_name} " + " ".join(
+                f"{k}={describe(v)}" for k, v in args.items()))
 
     def _track_socket(self, sock):
         if isinstance(sock, zmq.Socket):
@@ -468,6 +514,7 @@ class ZmqxMachine(RuleBasedStateMachine):
     )
     def unbind_or_disconnect(self, sock, addr, unbind):
         self._step()
+        self._disconnected = True
         attempt(
             "unbind" if unbind else "disconnect", sock.unbind if unbind else sock.disconnect, addr
         )
@@ -475,6 +522,8 @@ class ZmqxMachine(RuleBasedStateMachine):
     @rule(sock=sockets, option=option_ids, value=option_values)
     def setsockopt(self, sock, option, value):
         self._step()
+        if self._disconnected and option in (zmq.SNDHWM, zmq.RCVHWM):
+            return
         attempt("setsockopt", sock.setsockopt, option, value)
 
     @rule(sock=sockets, option=option_ids)
@@ -507,6 +556,8 @@ class ZmqxMachine(RuleBasedStateMachine):
     )
     def option_attribute(self, sock, name, value, set_it):
         self._step()
+        if set_it and self._disconnected and name in ("rcvhwm", "sndhwm", "hwm"):
+            return
         if set_it:
             attempt("setattr option", setattr, sock, name, value, extra=(AttributeError,))
         else:
@@ -925,7 +976,8 @@ class ZmqxMachine(RuleBasedStateMachine):
         elif other == "getsockopt":
             attempt("concurrent getsockopt", sock.getsockopt, zmq.EVENTS)
         elif other == "setsockopt":
-            attempt("concurrent setsockopt", sock.setsockopt, zmq.SNDHWM, 5)
+            option = zmq.TOS if self._disconnected else zmq.SNDHWM  # see _disconnected
+            attempt("concurrent setsockopt", sock.setsockopt, option, 5)
         elif other == "poll":
             attempt("concurrent poll", sock.poll, 0)
         elif other == "bind":
@@ -1114,6 +1166,7 @@ class ZmqxMachine(RuleBasedStateMachine):
                     ) from e
 
     def teardown(self):
+        trace("--- teardown")
         self._close_monitored_first()
         for sock in self.all_sockets:
             attempt("teardown close", sock.close, linger=0)

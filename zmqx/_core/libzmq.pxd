@@ -37,6 +37,7 @@ cdef extern from "zmq.h" nogil:
         ZMQ_SNDTIMEO
         ZMQ_SNDHWM
         ZMQ_RCVHWM
+        ZMQ_LAST_ENDPOINT
         ZMQ_EVENT_ALL
 
     ctypedef struct zmq_msg_t:

@@ -46,6 +46,7 @@ cdef class Poller:
     cdef public list sockets        # [(obj, flags)], in registration order
     cdef public dict _map           # obj -> index in sockets
     cdef list _socket_of            # per entry: the Socket, or None for a plain fd
+    cdef list _objects              # per entry: the registered object, as polled
     cdef pollfd *_fds               # per entry, plus one slot for the waker
     cdef short *_wanted             # per entry: the flags asked for
     cdef short *_revents            # per entry: what the OS reported this pass
@@ -99,7 +100,11 @@ cdef class Poller:
         self._stale = True
 
     cdef int _rebuild(self) except -1:
-        cdef Py_ssize_t i, n = len(self.sockets)
+        # A snapshot: another thread may register and unregister while this one
+        # polls (or while fileno() below runs Python code), and the arrays built
+        # here are indexed by the entries as they were now.
+        cdef list entries = list(self.sockets)
+        cdef Py_ssize_t i, n = len(entries)
         cdef pollfd *fds = <pollfd *>realloc(self._fds, (n + 1) * sizeof(pollfd))
         if fds == NULL:
             raise MemoryError()
@@ -113,8 +118,10 @@ cdef class Poller:
             raise MemoryError()
         self._revents = revents
         self._socket_of = []
+        self._objects = []
         for i in range(n):
-            obj, flags = self.sockets[i]
+            obj, flags = entries[i]
+            self._objects.append(obj)
             self._wanted[i] = flags
             if isinstance(obj, Socket):
                 sock = state_of(<Socket>obj)
@@ -181,7 +188,7 @@ cdef class Poller:
                 events = zmq_events_of_fd(self._revents[i], self._wanted[i])
             if events:
                 # as pyzmq: sockets come back as themselves, anything else as its fd
-                ready.append((self.sockets[i][0] if sock is not None else self._fds[i].fd,
+                ready.append((self._objects[i] if sock is not None else self._fds[i].fd,
                               events))
         return ready
 

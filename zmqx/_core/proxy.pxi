@@ -268,6 +268,10 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
     sockets = [s for s in (frontend, backend, capture, control) if s is not None]
     for s in sockets:
         check_socket(<Socket>s)
+        if (<Socket>s)._type == SOCKET_DGRAM:
+            # the loop would hand libzmq messages that its DGRAM send may close
+            # (see SOCKET_DGRAM), then size or resend them: an abort
+            raise ZMQError(ENOTSUP, "a DGRAM socket cannot take part in a proxy")
     loop.forth_enabled = can_receive(frontend._type) and can_send(backend._type)
     loop.back_enabled = (frontend is not backend and can_receive(backend._type)
                          and can_send(frontend._type))

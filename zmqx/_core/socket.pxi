@@ -14,6 +14,16 @@ cdef enum:
     SIGNAL_SLICE_MS = 50
     # A deferred close keeps the socket's linger unless close() was given one.
     LINGER_UNCHANGED = -2
+    # settle_pipes: commands stop arriving for this long, or it gives up after
+    # the longer time (ms).
+    SETTLE_QUIET_MS = 2
+    SETTLE_MAX_MS = 50
+    # ZMQ_DGRAM (a draft socket type, present in libzmq built with drafts). With
+    # no peer, libzmq 4.3's DGRAM send closes the caller's message and fails:
+    # zmq_send then aborts the process ("Bad address (src/zmq.cpp:413)"), and a
+    # caller retrying or sizing the message aborts too. Such sockets are only
+    # sent to through send_consumable, and never given to a proxy.
+    SOCKET_DGRAM = 18
 
 
 cdef int raise_closed() except -1:
@@ -204,6 +214,64 @@ cdef int wait_for(Socket s, short events, int64_t deadline) except -1:
             check_signals()
 
 
+cdef int settle_pipes(Socket s) except -1:
+    """Before a change of SNDHWM/RCVHWM: let s finish the pipe terminations that
+    its peers have already answered, so that libzmq sends the new HWM to no
+    freed pipe.
+
+    libzmq 4.3 sends a changed HWM to the peer of every pipe of the socket, and
+    a pipe stays in the socket until it processes the peer's last acknowledgement
+    of a termination. Once the socket has acknowledged the peer's termination,
+    the peer frees its pipe on receiving that acknowledgement, so an HWM command
+    sent after it is executed on freed memory (a segfault, or a corruption that
+    aborts later). Processing the socket's commands (ZMQ_EVENTS does, without
+    throttling) removes the pipes whose peers answered; it may itself acknowledge
+    a termination, whose answer comes within microseconds when the peer is owned
+    by libzmq's reaper or I/O threads, so commands are processed again until none
+    arrive for SETTLE_QUIET_MS (at most SETTLE_MAX_MS in all). A peer whose
+    termination waits on another application thread that stays idle cannot be
+    waited for: that window remains (libzmq's to close).
+    """
+    cdef int events, rc, err
+    cdef size_t size = 1
+    cdef char endpoint[1]
+    cdef pollfd fds[2]
+    cdef int64_t give_up
+    # A socket that never bound or connected has no pipes: nothing to settle.
+    if zmq_getsockopt(s.handle, ZMQ_LAST_ENDPOINT, endpoint, &size) == 0 and size <= 1:
+        return 0
+    size = sizeof(int)
+    open_waker(&s._waker)
+    if s._zmq_fd < 0 and zmq_getsockopt(s.handle, ZMQ_FD, &s._zmq_fd, &size) < 0:
+        return 0  # e.g. ETERM: zmq_setsockopt will say so
+    fds[0].fd = s._zmq_fd
+    fds[0].events = POLLIN
+    fds[1].fd = s._waker.read_fd
+    fds[1].events = POLLIN
+    give_up = zmqx_now_ms() + SETTLE_MAX_MS
+    while True:
+        size = sizeof(int)
+        if zmq_getsockopt(s.handle, ZMQ_EVENTS, &events, &size) < 0:
+            return 0
+        s._events_valid = False
+        if zmqx_now_ms() >= give_up:
+            return 0
+        fds[0].revents = fds[1].revents = 0
+        s._waiter = &s._waker
+        with nogil:
+            rc = poll(fds, 2, SETTLE_QUIET_MS)
+            err = errno_c
+        s._waiter = NULL
+        if s._closing:
+            raise_closed_while_waiting(finish_deferred_close(s))
+        if fds[1].revents:
+            zmqx_waker_drain(&s._waker)
+        if rc == 0:
+            return 0
+        if rc < 0 and err != EINTR:
+            return 0
+
+
 cdef int64_t deadline_from(Socket s, int timeout_option) except -2:
     cdef int timeout_ms = -1
     cdef size_t size = sizeof(int)
@@ -228,9 +296,32 @@ cdef int wait_after_failure(Socket s, int flags, short event, int64_t *deadline)
 
 cdef int send_data(Socket s, const void *data, size_t size, int flags) except -1:
     cdef int64_t deadline = -2
+    if s._type == SOCKET_DGRAM:
+        return send_consumable(s, data, size, flags)
     while zmq_send(s.handle, data, size, flags | ZMQ_DONTWAIT) < 0:
         wait_after_failure(s, flags, ZMQ_POLLOUT, &deadline)
     return 0
+
+
+cdef int send_consumable(Socket s, const void *data, size_t size, int flags) except -1:
+    """send_data for a socket whose failed send may close the message (DGRAM):
+    each attempt sends a fresh copy, and a copy that libzmq closed without
+    sending (it has no peer) counts as EAGAIN: Again, or a wait for a peer."""
+    cdef zmq_msg_t msg
+    cdef int err
+    cdef int64_t deadline = -2
+    while True:
+        if zmq_msg_init_size(&msg, size) < 0:
+            raise_zmq_error()
+        if size:
+            memcpy(zmq_msg_data(&msg), data, size)
+        if zmq_msg_send(&msg, s.handle, flags | ZMQ_DONTWAIT) >= 0:
+            return 0
+        err = zmq_errno_c()
+        if zmq_msg_close(&msg) < 0:
+            err = EAGAIN  # libzmq closed it already: dropped for want of a peer
+        errno_set(err)
+        wait_after_failure(s, flags, ZMQ_POLLOUT, &deadline)
 
 
 cdef int send_msg(Socket s, zmq_msg_t *msg, int flags) except -1:
@@ -271,17 +362,22 @@ cdef object send_one(Socket s, object data, int flags, bint copy, bint track):
     cdef zmq_msg_t msg
     cdef _ReleaseSignal signal = None
     cdef Py_buffer view
+    cdef bint must_copy = copy or s._type == SOCKET_DGRAM  # see SOCKET_DGRAM
     if isinstance(data, Frame):
         if track and (<Frame>data).tracker is None:
             raise ValueError("Not a tracked message")
+        if s._type == SOCKET_DGRAM:
+            send_data(s, zmq_msg_data(&(<Frame>data).msg), zmq_msg_size(&(<Frame>data).msg),
+                      flags)
+            return (<Frame>data).tracker
         return send_frame(s, <Frame>data, flags)
     # Below copy_threshold a copy=False send copies anyway; what it returns then
     # is a tracker that is already done.
-    if isinstance(data, bytes) and (copy or PyBytes_GET_SIZE(data) < s.copy_threshold):
+    if isinstance(data, bytes) and (must_copy or PyBytes_GET_SIZE(data) < s.copy_threshold):
         send_data(s, PyBytes_AS_STRING(data), <size_t>PyBytes_GET_SIZE(data), flags)
         return None if copy else _FINISHED_TRACKER
     reject_non_buffer(data)
-    if copy or buffer_length(data) < s.copy_threshold:
+    if must_copy or buffer_length(data) < s.copy_threshold:
         PyObject_GetBuffer(data, &view, PyBUF_ANY_CONTIGUOUS)
         try:
             send_data(s, view.buf, <size_t>view.len, flags)
@@ -477,6 +573,8 @@ cdef class Socket:
                 optval = bytes(optval)
             data = PyBytes_AS_STRING(optval)
             size = <size_t>PyBytes_GET_SIZE(optval)
+        if option == ZMQ_SNDHWM or option == ZMQ_RCVHWM:
+            settle_pipes(s)
         if zmq_setsockopt(s.handle, option, data, size) < 0:
             raise_zmq_error()
 
