@@ -243,9 +243,7 @@ cdef class Poller:
             wait_ms = -1 if deadline < 0 else max(0, deadline - zmqx_now_ms())
             if in_main and (wait_ms < 0 or wait_ms > SIGNAL_SLICE_MS):
                 wait_ms = SIGNAL_SLICE_MS
-            for sock in self._socket_of:
-                if sock is not None:
-                    (<Socket>sock)._waiter = &self._waker
+            mark_all_waiting(self._socket_of, &self._waker)
             with nogil:
                 rc = self._wait_pass(<int>wait_ms)
                 err = errno_c

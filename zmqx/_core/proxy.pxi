@@ -294,8 +294,11 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
     waker.read_fd = waker.write_fd = -1
     open_waker(&waker)
     loop.wake_fd = waker.read_fd
-    for s in sockets:
-        (<Socket>s)._waiter = &waker
+    try:
+        mark_all_waiting(sockets, &waker)
+    except BaseException:
+        zmqx_waker_close(&waker)
+        raise
     try:
         while True:
             with nogil:

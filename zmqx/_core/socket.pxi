@@ -158,6 +158,27 @@ cdef int close_socket(Socket sock, linger, int closed_by) except -1:
     return close_now(s, linger_ms)
 
 
+cdef inline int mark_waiting(Socket s, zmqx_waker *waker) except -1:
+    """Claim s for a wait through waker, right before the GIL is released: a
+    check-and-set, so that Python code run since the call's guard (a finalizer,
+    a signal handler) cannot have let another thread in unnoticed."""
+    if s._waiter != NULL and s._waiter != waker:
+        raise_busy()
+    s._waiter = waker
+    return 0
+
+
+cdef int mark_all_waiting(list sockets, zmqx_waker *waker) except -1:
+    """mark_waiting for several sockets (None entries skipped): all or none."""
+    for s in sockets:
+        if s is not None and (<Socket>s)._waiter != NULL and (<Socket>s)._waiter != waker:
+            raise_busy()
+    for s in sockets:
+        if s is not None:
+            (<Socket>s)._waiter = waker
+    return 0
+
+
 cdef int open_waker(zmqx_waker *waker) except -1:
     if waker.read_fd < 0 and zmqx_waker_open(waker) < 0:
         PyErr_SetFromErrno(OSError)
@@ -197,7 +218,7 @@ cdef int wait_for(Socket s, short events, int64_t deadline) except -1:
         if in_main and (timeout < 0 or timeout > SIGNAL_SLICE_MS):
             timeout = SIGNAL_SLICE_MS
         fds[0].revents = fds[1].revents = 0
-        s._waiter = &s._waker
+        mark_waiting(s, &s._waker)
         with nogil:
             rc = poll(fds, 2, <int>timeout)
             err = errno_c
@@ -257,7 +278,7 @@ cdef int settle_pipes(Socket s) except -1:
         if zmqx_now_ms() >= give_up:
             return 0
         fds[0].revents = fds[1].revents = 0
-        s._waiter = &s._waker
+        mark_waiting(s, &s._waker)
         with nogil:
             rc = poll(fds, 2, SETTLE_QUIET_MS)
             err = errno_c
