@@ -186,27 +186,51 @@ cdef int open_waker(zmqx_waker *waker) except -1:
     return 0
 
 
-cdef int wait_for(Socket s, short events, int64_t deadline) except -1:
-    """Wait until s has one of events: 1 when it has, 0 at deadline (-1: none).
-
-    The edge-triggered dance: read ZMQ_EVENTS (which also processes libzmq's
-    pending commands, unthrottled, and so drains the FD), and only if nothing
-    is ready, sleep in poll() on the socket's FD (readable when libzmq has news
-    for the socket) and the socket's waker. Raises if the socket is closed from
-    another thread, its context terminated, or a signal handler raises (Ctrl-C).
-    """
+cdef int sleep_on_socket(Socket s, int timeout_ms) except -2:
+    """One sleep in poll() on s's FD (readable when libzmq has news for s) and
+    on s's waker, with s marked as waited on: other threads are refused, and a
+    close() from one of them wakes the sleep, after which the close is finished
+    here and raised. 1: the FD had news; 0: timeout; -1: interrupted (EINTR)."""
     cdef pollfd fds[2]
-    cdef int rc, err, ready
-    cdef int64_t timeout
-    cdef bint in_main = PyThread_get_thread_ident() == _main_thread
+    cdef int rc, err
     cdef size_t size = sizeof(int)
     open_waker(&s._waker)
     if s._zmq_fd < 0 and zmq_getsockopt(s.handle, ZMQ_FD, &s._zmq_fd, &size) < 0:
         raise_zmq_error()
     fds[0].fd = s._zmq_fd
-    fds[0].events = POLLIN
     fds[1].fd = s._waker.read_fd
-    fds[1].events = POLLIN
+    fds[0].events = fds[1].events = POLLIN
+    fds[0].revents = fds[1].revents = 0
+    mark_waiting(s, &s._waker)
+    with nogil:
+        rc = poll(fds, 2, timeout_ms)
+        err = errno_c
+    s._waiter = NULL
+    if s._closing:
+        raise_closed_while_waiting(finish_deferred_close(s))
+    if fds[1].revents:
+        zmqx_waker_drain(&s._waker)
+    if rc < 0:
+        if err != EINTR:
+            errno_set(err)
+            PyErr_SetFromErrno(OSError)
+            return -2
+        return -1
+    return 1 if rc > 0 and fds[0].revents else 0
+
+
+cdef int wait_for(Socket s, short events, int64_t deadline) except -1:
+    """Wait until s has one of events: 1 when it has, 0 at deadline (-1: none).
+
+    The edge-triggered dance: read ZMQ_EVENTS (which also processes libzmq's
+    pending commands, unthrottled, and so drains the FD), and only if nothing
+    is ready, sleep until the FD has news. Raises if the socket is closed from
+    another thread, its context terminated, or a signal handler raises (Ctrl-C).
+    """
+    cdef int rc, ready
+    cdef int64_t timeout
+    cdef bint in_main = PyThread_get_thread_ident() == _main_thread
+    cdef size_t size = sizeof(int)
     while True:
         if zmq_getsockopt(s.handle, ZMQ_EVENTS, &ready, &size) < 0:
             raise_zmq_error()
@@ -217,20 +241,7 @@ cdef int wait_for(Socket s, short events, int64_t deadline) except -1:
             return 0
         if in_main and (timeout < 0 or timeout > SIGNAL_SLICE_MS):
             timeout = SIGNAL_SLICE_MS
-        fds[0].revents = fds[1].revents = 0
-        mark_waiting(s, &s._waker)
-        with nogil:
-            rc = poll(fds, 2, <int>timeout)
-            err = errno_c
-        s._waiter = NULL
-        if s._closing:
-            raise_closed_while_waiting(finish_deferred_close(s))
-        if rc < 0 and err != EINTR:
-            errno_set(err)
-            PyErr_SetFromErrno(OSError)
-            return -1
-        if fds[1].revents:
-            zmqx_waker_drain(&s._waker)
+        rc = sleep_on_socket(s, <int>timeout)
         if in_main or rc < 0:
             check_signals()
 
@@ -253,44 +264,23 @@ cdef int settle_pipes(Socket s) except -1:
     termination waits on another application thread that stays idle cannot be
     waited for: that window remains (libzmq's to close).
     """
-    cdef int events, rc, err
+    cdef int events
     cdef size_t size = 1
     cdef char endpoint[1]
-    cdef pollfd fds[2]
     cdef int64_t give_up
     # A socket that never bound or connected has no pipes: nothing to settle.
     if zmq_getsockopt(s.handle, ZMQ_LAST_ENDPOINT, endpoint, &size) == 0 and size <= 1:
         return 0
-    size = sizeof(int)
-    open_waker(&s._waker)
-    if s._zmq_fd < 0 and zmq_getsockopt(s.handle, ZMQ_FD, &s._zmq_fd, &size) < 0:
-        return 0  # e.g. ETERM: zmq_setsockopt will say so
-    fds[0].fd = s._zmq_fd
-    fds[0].events = POLLIN
-    fds[1].fd = s._waker.read_fd
-    fds[1].events = POLLIN
     give_up = zmqx_now_ms() + SETTLE_MAX_MS
     while True:
         size = sizeof(int)
         if zmq_getsockopt(s.handle, ZMQ_EVENTS, &events, &size) < 0:
-            return 0
+            return 0  # e.g. ETERM: zmq_setsockopt will say so
         s._events_valid = False
         if zmqx_now_ms() >= give_up:
             return 0
-        fds[0].revents = fds[1].revents = 0
-        mark_waiting(s, &s._waker)
-        with nogil:
-            rc = poll(fds, 2, SETTLE_QUIET_MS)
-            err = errno_c
-        s._waiter = NULL
-        if s._closing:
-            raise_closed_while_waiting(finish_deferred_close(s))
-        if fds[1].revents:
-            zmqx_waker_drain(&s._waker)
-        if rc == 0:
-            return 0
-        if rc < 0 and err != EINTR:
-            return 0
+        if sleep_on_socket(s, SETTLE_QUIET_MS) == 0:
+            return 0  # quiet: no more commands on their way
 
 
 cdef int64_t deadline_from(Socket s, int timeout_option) except -2:
