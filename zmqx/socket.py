@@ -115,7 +115,8 @@ class Socket(_core.Socket):
         return self.get(zmqx.SNDHWM)
 
     def set_hwm(self, value: int) -> None:
-        """Set both SNDHWM and RCVHWM."""
+        """Set both SNDHWM and RCVHWM: before bind()/connect(), as neither can
+        change afterwards (see Socket.setsockopt)."""
         self.set(zmqx.SNDHWM, value)
         self.set(zmqx.RCVHWM, value)
 

@@ -267,10 +267,6 @@ class ZmqxMachine(RuleBasedStateMachine):
         self.all_sockets: list[zmq.Socket] = []
         self.monitored: list[zmq.Socket] = []
         self._spare = None
-        # Set once a socket disconnect()s or unbind()s: from then on HWMs are not
-        # changed (test_regressions.py::test_hwm_change_after_an_idle_peer_disconnected,
-        # a libzmq use-after-free zmqx cannot prevent).
-        self._disconnected = False
 
     # ---- helpers -------------------------------------------------------------
 
@@ -514,7 +510,6 @@ class ZmqxMachine(RuleBasedStateMachine):
     )
     def unbind_or_disconnect(self, sock, addr, unbind):
         self._step()
-        self._disconnected = True
         attempt(
             "unbind" if unbind else "disconnect", sock.unbind if unbind else sock.disconnect, addr
         )
@@ -522,8 +517,6 @@ class ZmqxMachine(RuleBasedStateMachine):
     @rule(sock=sockets, option=option_ids, value=option_values)
     def setsockopt(self, sock, option, value):
         self._step()
-        if self._disconnected and option in (zmq.SNDHWM, zmq.RCVHWM):
-            return
         attempt("setsockopt", sock.setsockopt, option, value)
 
     @rule(sock=sockets, option=option_ids)
@@ -556,8 +549,6 @@ class ZmqxMachine(RuleBasedStateMachine):
     )
     def option_attribute(self, sock, name, value, set_it):
         self._step()
-        if set_it and self._disconnected and name in ("rcvhwm", "sndhwm", "hwm"):
-            return
         if set_it:
             attempt("setattr option", setattr, sock, name, value, extra=(AttributeError,))
         else:
@@ -976,8 +967,7 @@ class ZmqxMachine(RuleBasedStateMachine):
         elif other == "getsockopt":
             attempt("concurrent getsockopt", sock.getsockopt, zmq.EVENTS)
         elif other == "setsockopt":
-            option = zmq.TOS if self._disconnected else zmq.SNDHWM  # see _disconnected
-            attempt("concurrent setsockopt", sock.setsockopt, option, 5)
+            attempt("concurrent setsockopt", sock.setsockopt, zmq.SNDHWM, 5)
         elif other == "poll":
             attempt("concurrent poll", sock.poll, 0)
         elif other == "bind":

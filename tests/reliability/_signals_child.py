@@ -35,10 +35,11 @@ def endpoint() -> str:
     return f"inproc://signals-{SERIAL[0]}"
 
 
-def linked(kind_a: int, kind_b: int):
+def linked(kind_a: int, kind_b: int, hwm: int = 1000):
     a = ctx.socket(kind_a)
     b = ctx.socket(kind_b)
     a.linger = b.linger = 0
+    a.hwm = b.hwm = hwm  # HWMs only before bind/connect
     addr = endpoint()
     a.bind(addr)
     b.connect(addr)
@@ -257,8 +258,7 @@ def alarm_poller():
 
 
 def alarm_send():
-    a, b = linked(zmq.PUSH, zmq.PULL)
-    a.sndhwm = b.rcvhwm = 1
+    a, b = linked(zmq.PUSH, zmq.PULL, hwm=1)
     sent = 0
     while True:  # fill the pipe
         try:

@@ -14,10 +14,6 @@ cdef enum:
     SIGNAL_SLICE_MS = 50
     # A deferred close keeps the socket's linger unless close() was given one.
     LINGER_UNCHANGED = -2
-    # settle_pipes: commands stop arriving for this long, or it gives up after
-    # the longer time (ms).
-    SETTLE_QUIET_MS = 2
-    SETTLE_MAX_MS = 50
     # ZMQ_DGRAM (a draft socket type, present in libzmq built with drafts). With
     # no peer, libzmq 4.3's DGRAM send closes the caller's message and fails:
     # zmq_send then aborts the process ("Bad address (src/zmq.cpp:413)"), and a
@@ -246,41 +242,39 @@ cdef int wait_for(Socket s, short events, int64_t deadline) except -1:
             check_signals()
 
 
-cdef int settle_pipes(Socket s) except -1:
-    """Before a change of SNDHWM/RCVHWM: let s finish the pipe terminations that
-    its peers have already answered, so that libzmq sends the new HWM to no
-    freed pipe.
+cdef bint hwm_already(Socket s, int option, int value) except -1:
+    """SNDHWM and RCVHWM may change only until the socket binds or connects.
 
-    libzmq 4.3 sends a changed HWM to the peer of every pipe of the socket, and
-    a pipe stays in the socket until it processes the peer's last acknowledgement
-    of a termination. Once the socket has acknowledged the peer's termination,
-    the peer frees its pipe on receiving that acknowledgement, so an HWM command
-    sent after it is executed on freed memory (a segfault, or a corruption that
-    aborts later). Processing the socket's commands (ZMQ_EVENTS does, without
-    throttling) removes the pipes whose peers answered; it may itself acknowledge
-    a termination, whose answer comes within microseconds when the peer is owned
-    by libzmq's reaper or I/O threads, so commands are processed again until none
-    arrive for SETTLE_QUIET_MS (at most SETTLE_MAX_MS in all). A peer whose
-    termination waits on another application thread that stays idle cannot be
-    waited for: that window remains (libzmq's to close).
+    libzmq 4.3 sends a changed HWM to the peer of every pipe of the socket, also to
+    a peer that is ending its pipe: once the socket has acknowledged that ending,
+    the peer frees the pipe at its next command processing and then runs the HWM
+    command on freed memory (a segfault, or an abort later; C programs too). The
+    window lasts as long as the peer stays idle (for an inproc peer in an idle
+    thread, indefinitely), and libzmq's API does not show it, so no wait closes it.
+    A socket gets pipes only by binding or connecting, so until then a change is
+    safe. After that, setting the value the HWM already has does nothing, and any
+    other value raises ZMQError(EINVAL) instead of risking the process.
+
+    Returns True when the HWM already has the value (there is nothing to set).
     """
-    cdef int events
+    cdef int current
     cdef size_t size = 1
     cdef char endpoint[1]
-    cdef int64_t give_up
-    # A socket that never bound or connected has no pipes: nothing to settle.
+    # LAST_ENDPOINT is empty (just the NUL) until the first bind or connect; for
+    # any longer one a one-byte buffer fails with EINVAL.
     if zmq_getsockopt(s.handle, ZMQ_LAST_ENDPOINT, endpoint, &size) == 0 and size <= 1:
-        return 0
-    give_up = zmqx_now_ms() + SETTLE_MAX_MS
-    while True:
-        size = sizeof(int)
-        if zmq_getsockopt(s.handle, ZMQ_EVENTS, &events, &size) < 0:
-            return 0  # e.g. ETERM: zmq_setsockopt will say so
-        s._events_valid = False
-        if zmqx_now_ms() >= give_up:
-            return 0
-        if sleep_on_socket(s, SETTLE_QUIET_MS) == 0:
-            return 0  # quiet: no more commands on their way
+        return False
+    size = sizeof(int)
+    if zmq_getsockopt(s.handle, option, &current, &size) < 0:
+        raise_zmq_error()
+    if current == value:
+        return True
+    name = "SNDHWM" if option == ZMQ_SNDHWM else "RCVHWM"
+    raise ZMQError(
+        EINVAL,
+        f"{name} cannot change from {current} to {value} once the socket has bound or "
+        f"connected: set it before bind()/connect() (libzmq 4.3 can crash when an HWM "
+        f"changes while a peer is leaving)")
 
 
 cdef int64_t deadline_from(Socket s, int timeout_option) except -2:
@@ -557,7 +551,11 @@ cdef class Socket:
     # ---- options -------------------------------------------------------------
 
     def setsockopt(self, int option, optval):
-        """Set a socket option: an int, or bytes for binary and text options."""
+        """Set a socket option: an int, or bytes for binary and text options.
+
+        SNDHWM and RCVHWM cannot change once the socket has bound or connected
+        (ZMQError(EINVAL); see hwm_already): libzmq 4.3 can crash on that change.
+        """
         cdef int int_value
         cdef int64_t int64_value
         cdef const void *data
@@ -584,8 +582,8 @@ cdef class Socket:
                 optval = bytes(optval)
             data = PyBytes_AS_STRING(optval)
             size = <size_t>PyBytes_GET_SIZE(optval)
-        if option == ZMQ_SNDHWM or option == ZMQ_RCVHWM:
-            settle_pipes(s)
+        if (option == ZMQ_SNDHWM or option == ZMQ_RCVHWM) and hwm_already(s, option, int_value):
+            return
         if zmq_setsockopt(s.handle, option, data, size) < 0:
             raise_zmq_error()
 

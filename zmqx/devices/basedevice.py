@@ -20,7 +20,8 @@ Beyond pyzmq:
   The rest of the configuration and `start()` follow over the same pipe. A
   foreground Device makes its sockets in the calling thread at that call.
   So: an option set after a random-port bind does not apply to that bind's
-  listener (set options first), and ``daemon`` must be set before the first
+  listener, and an HWM set after it on that socket is refused when the device
+  starts (set options first); ``daemon`` must be set before the first
   random-port call, which is when the thread or process is made.
 * A device process stops when its parent goes away, even if the parent is
   killed: it watches its pipe, and when the parent's end closes it terminates
