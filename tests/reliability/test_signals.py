@@ -53,18 +53,24 @@ def run_scenario(name: str, runs: int, budget: float | None = None) -> dict:
     return json_lines(result.stdout)[-1]
 
 
-@pytest.mark.timeout(60)
-@pytest.mark.parametrize("scenario", INTERRUPTIBLE)
-def test_sigint_interrupts_blocking_call(scenario, soak):
-    latencies = run_scenario(scenario, 7 * soak)["latencies"]
+def check_interrupt_latencies(name: str, latencies: list[float]) -> None:
+    """Record the figures; the issue's bound is 100 ms (the median), with room
+    for a rare scheduling stall in the worst run."""
     record(
-        f"sigint-{scenario}",
+        name,
         runs=len(latencies),
         median_ms=median(latencies) * 1000,
         max_ms=max(latencies) * 1000,
     )
     assert median(latencies) <= 0.100, latencies
     assert max(latencies) <= 0.500, latencies
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("scenario", INTERRUPTIBLE)
+def test_sigint_interrupts_blocking_call(scenario, soak):
+    latencies = run_scenario(scenario, 7 * soak)["latencies"]
+    check_interrupt_latencies(f"sigint-{scenario}", latencies)
 
 
 @pytest.mark.timeout(60)
@@ -73,14 +79,7 @@ def test_sigint_received_by_another_thread_still_interrupts(scenario, soak):
     """The main thread blocks SIGINT, so it lands on the helper thread: zmqx's
     waits look at Python's pending signals every 50 ms by themselves."""
     latencies = run_scenario(f"{scenario}@offmain", 7 * soak, budget=10 + 2 * soak)["latencies"]
-    record(
-        f"sigint-offmain-{scenario}",
-        runs=len(latencies),
-        median_ms=median(latencies) * 1000,
-        max_ms=max(latencies) * 1000,
-    )
-    assert median(latencies) <= 0.100, latencies
-    assert max(latencies) <= 0.500, latencies
+    check_interrupt_latencies(f"sigint-offmain-{scenario}", latencies)
 
 
 @pytest.mark.timeout(60)
