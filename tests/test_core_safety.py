@@ -8,6 +8,7 @@ so those tests run against both implementations.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import select
@@ -57,6 +58,44 @@ def test_send_while_other_thread_blocked_in_recv_raises(ctx, zmq, pair, bg):
         a.send(b"after")
         assert b.poll(2000)
         assert b.recv() == b"after"
+    finally:
+        _stop_blocked_reader(b, reader)
+
+
+@pytest.mark.zmqx_only
+@pytest.mark.parametrize(
+    "call",
+    ["bind", "connect", "unbind", "disconnect", "setsockopt", "getsockopt", "send", "recv",
+     "poll", "monitor", "fileno"],
+)
+def test_every_method_of_a_shadow_is_refused_while_its_owner_waits(ctx, zmq, pair, bg, call):
+    """The guard is the libzmq socket's, not the Python object's: a shadow of a
+    socket that another thread waits in is refused for every call."""
+    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+    shadow = zmq.Socket.shadow(a.underlying)
+    reader = bg(a.recv)
+    time.sleep(0.1)
+    assert reader.is_alive(), "recv returned without a message"
+    calls = {
+        "bind": lambda: shadow.bind("inproc://shadow-bind"),
+        "connect": lambda: shadow.connect("inproc://shadow-connect"),
+        "unbind": lambda: shadow.unbind("inproc://nowhere"),
+        "disconnect": lambda: shadow.disconnect("inproc://nowhere"),
+        "setsockopt": lambda: shadow.setsockopt(zmq.LINGER, 0),
+        "getsockopt": lambda: shadow.getsockopt(zmq.LINGER),
+        "send": lambda: shadow.send(b"x"),
+        "recv": lambda: shadow.recv(zmq.NOBLOCK),
+        "poll": lambda: shadow.poll(0),
+        "monitor": lambda: shadow.monitor("inproc://shadow-monitor"),
+        "fileno": lambda: shadow.fileno(),
+    }
+    try:
+        with pytest.raises(zmq.ZMQError) as info:
+            calls[call]()
+        assert info.value.errno == errno.EBUSY
+        b.send(b"wake")
+        reader.join(2)
+        assert reader.result == b"wake"
     finally:
         _stop_blocked_reader(b, reader)
 

@@ -33,13 +33,14 @@ cdef class Socket:
     cdef int _closing           # close requested while another thread waited: by whom
     cdef int _closing_linger    # linger for that deferred close (-2: unchanged)
     cdef zmqx_waker _waker      # this socket's own waker, opened lazily
-    # Readiness cache for pollers: ZMQ_EVENTS as last read, valid until the socket
+    # Readiness (readiness.pxi): ZMQ_EVENTS as last read, valid until the socket
     # is used again. Its FD only signals news, so unchanged FD + valid cache = same.
     cdef int _events
     cdef bint _events_valid
     cdef int _zmq_fd            # ZMQ_FD, read once (-1 until then)
+    cdef object _watcher        # the event loop's Watcher of this socket, or None
     # For a shadow of a socket another zmqx object owns: that owner, which holds
-    # the state above for both (see state_of). None otherwise.
+    # the state above for both (see holder_of). None otherwise.
     cdef Socket _primary
     cdef object __weakref__
 

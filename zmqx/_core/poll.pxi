@@ -1,20 +1,32 @@
 # Poller and select: many sockets and plain fds at once.
 #
-# The readiness machine: a libzmq socket's FD is readable only when commands are
-# waiting for the socket, and ZMQ_EVENTS (which processes them) is the truth.
-# Each Socket caches the EVENTS it last read, invalidated by any call on it; a
-# poll reads EVENTS only for sockets whose FD has news or whose cache is stale.
-# So an idle socket costs one pollfd in one poll() syscall, not a syscall of its
-# own, and the registration (the pollfd array) is kept between calls.
+# A poll reads ZMQ_EVENTS (readiness.pxi) only for sockets whose FD has news or
+# whose cached readiness is stale, so an idle socket costs one entry in one OS
+# wait, not a libzmq call of its own; the registration (an epoll set, or a
+# pollfd array) is kept between calls, and the wait is the one of wait.pxi.
 
-cdef inline int socket_events(Socket s) except -1:
-    """ZMQ_EVENTS of s, from the cache when nothing can have changed."""
-    cdef size_t size = sizeof(int)
-    if not s._events_valid:
-        if zmq_getsockopt(s.handle, ZMQ_EVENTS, &s._events, &size) < 0:
-            raise_zmq_error()
-        s._events_valid = True
-    return s._events
+
+cdef struct PollSet:
+    pollfd *fds             # per entry, plus one slot for the waker
+    short *wanted           # per entry: the flags asked for
+    short *revents          # per entry: what the OS reported this pass
+    int epoll               # the registration as an epoll set, or -1
+    Py_ssize_t count        # entries, without the waker
+
+
+cdef int poll_set_wait(void *arg, int timeout) noexcept nogil:
+    """One OS-level wait; fills revents. Returns the number ready, or -1."""
+    cdef PollSet *ps = <PollSet *>arg
+    cdef Py_ssize_t i
+    cdef int rc
+    memset(ps.revents, 0, (ps.count + 1) * sizeof(short))
+    if ps.epoll >= 0:
+        return zmqx_epoll_wait(ps.epoll, ps.revents, <int>ps.count + 1, timeout)
+    rc = poll(ps.fds, ps.count + 1, timeout)
+    if rc > 0:
+        for i in range(ps.count + 1):
+            ps.revents[i] = ps.fds[i].revents
+    return rc
 
 
 cdef inline short zmq_events_of_fd(short revents, short wanted) noexcept nogil:
@@ -45,14 +57,10 @@ cdef class Poller:
 
     cdef public list sockets        # [(obj, flags)], in registration order
     cdef public dict _map           # obj -> index in sockets
-    cdef list _socket_of            # per entry: the Socket, or None for a plain fd
+    cdef list _socket_of            # per entry: the Socket's state holder, or None for an fd
     cdef list _objects              # per entry: the registered object, as polled
-    cdef pollfd *_fds               # per entry, plus one slot for the waker
-    cdef short *_wanted             # per entry: the flags asked for
-    cdef short *_revents            # per entry: what the OS reported this pass
-    cdef int _epoll                 # the registration as an epoll set, or -1
-    cdef Py_ssize_t _count
-    cdef bint _stale                # registration changed since _fds was built
+    cdef PollSet _set
+    cdef bint _stale                # registration changed since _set was built
     cdef bint _polling              # a thread is inside poll(): the arrays are in use
     cdef zmqx_waker _waker
 
@@ -61,15 +69,15 @@ cdef class Poller:
         self._map = {}
         self._socket_of = []
         self._stale = True
-        self._epoll = -1
+        self._set.epoll = -1
         self._waker.read_fd = self._waker.write_fd = -1
 
     def __dealloc__(self):
-        free(self._fds)
-        free(self._wanted)
-        free(self._revents)
-        if self._epoll >= 0:
-            close(self._epoll)
+        free(self._set.fds)
+        free(self._set.wanted)
+        free(self._set.revents)
+        if self._set.epoll >= 0:
+            close(self._set.epoll)
         zmqx_waker_close(&self._waker)
 
     def __contains__(self, obj):
@@ -105,40 +113,41 @@ cdef class Poller:
         # here are indexed by the entries as they were now.
         cdef list entries = list(self.sockets)
         cdef Py_ssize_t i, n = len(entries)
-        cdef pollfd *fds = <pollfd *>realloc(self._fds, (n + 1) * sizeof(pollfd))
+        cdef Socket holder
+        cdef PollSet *ps = &self._set
+        cdef pollfd *fds = <pollfd *>realloc(ps.fds, (n + 1) * sizeof(pollfd))
         if fds == NULL:
             raise MemoryError()
-        self._fds = fds
-        cdef short *wanted = <short *>realloc(self._wanted, (n + 1) * sizeof(short))
+        ps.fds = fds
+        cdef short *wanted = <short *>realloc(ps.wanted, (n + 1) * sizeof(short))
         if wanted == NULL:
             raise MemoryError()
-        self._wanted = wanted
-        cdef short *revents = <short *>realloc(self._revents, (n + 1) * sizeof(short))
+        ps.wanted = wanted
+        cdef short *revents = <short *>realloc(ps.revents, (n + 1) * sizeof(short))
         if revents == NULL:
             raise MemoryError()
-        self._revents = revents
+        ps.revents = revents
         self._socket_of = []
         self._objects = []
         for i in range(n):
             obj, flags = entries[i]
             self._objects.append(obj)
-            self._wanted[i] = flags
+            ps.wanted[i] = flags
             if isinstance(obj, Socket):
-                sock = state_of(<Socket>obj)
-                guard_socket(<Socket>sock)
-                self._fds[i].fd = (<Socket>sock).getsockopt(ZMQ_FD)
-                self._fds[i].events = POLLIN  # the FD only ever signals "news"
-                self._socket_of.append(sock)
+                holder = enter(<Socket>obj)
+                ps.fds[i].fd = readiness_fd(holder)
+                ps.fds[i].events = POLLIN  # the FD only ever signals "news"
+                self._socket_of.append(holder)
             else:
-                self._fds[i].fd = _fd_of(obj)
-                self._fds[i].events = ((POLLIN if flags & ZMQ_POLLIN else 0)
-                                       | (POLLOUT if flags & ZMQ_POLLOUT else 0))
+                ps.fds[i].fd = _fd_of(obj)
+                ps.fds[i].events = ((POLLIN if flags & ZMQ_POLLIN else 0)
+                                    | (POLLOUT if flags & ZMQ_POLLOUT else 0))
                 self._socket_of.append(None)
-        self._count = n
+        ps.count = n
         self._stale = False
         open_waker(&self._waker)
-        self._fds[n].fd = self._waker.read_fd
-        self._fds[n].events = POLLIN
+        ps.fds[n].fd = self._waker.read_fd
+        ps.fds[n].events = POLLIN
         self._open_epoll()
         return 0
 
@@ -146,30 +155,18 @@ cdef class Poller:
         """Mirror the registration in an epoll set: then a pass costs O(ready),
         not O(registered). Without epoll (or with a duplicate fd) poll() serves."""
         cdef Py_ssize_t i
-        if self._epoll >= 0:
-            close(self._epoll)
-        self._epoll = zmqx_epoll_open()
-        if self._epoll < 0:
+        cdef PollSet *ps = &self._set
+        if ps.epoll >= 0:
+            close(ps.epoll)
+        ps.epoll = zmqx_epoll_open()
+        if ps.epoll < 0:
             return 0
-        for i in range(self._count + 1):
-            if zmqx_epoll_add(self._epoll, self._fds[i].fd, self._fds[i].events, <unsigned int>i) < 0:
-                close(self._epoll)
-                self._epoll = -1
+        for i in range(ps.count + 1):
+            if zmqx_epoll_add(ps.epoll, ps.fds[i].fd, ps.fds[i].events, <unsigned int>i) < 0:
+                close(ps.epoll)
+                ps.epoll = -1
                 return 0
         return 0
-
-    cdef int _wait_pass(self, int timeout) noexcept nogil:
-        """One OS-level wait; fills _revents. Returns the number ready, or -1."""
-        cdef Py_ssize_t i
-        cdef int rc
-        memset(self._revents, 0, (self._count + 1) * sizeof(short))
-        if self._epoll >= 0:
-            return zmqx_epoll_wait(self._epoll, self._revents, <int>self._count + 1, timeout)
-        rc = poll(self._fds, self._count + 1, timeout)
-        if rc > 0:
-            for i in range(self._count + 1):
-                self._revents[i] = self._fds[i].revents
-        return rc
 
     cdef list _collect(self):
         """Ready entries, refreshing readiness where the FDs had news."""
@@ -177,18 +174,19 @@ cdef class Poller:
         cdef int events
         cdef Socket s
         cdef list ready = []
-        for i in range(self._count):
-            sock = self._socket_of[i]
-            if sock is not None:
-                s = <Socket>sock
-                if self._revents[i]:
-                    s._events_valid = False
-                events = socket_events(s) & self._wanted[i]
+        cdef PollSet *ps = &self._set
+        for i in range(ps.count):
+            holder = self._socket_of[i]
+            if holder is not None:
+                s = <Socket>holder
+                if ps.revents[i]:
+                    readiness_changed(s)
+                events = readiness(s) & ps.wanted[i]
             else:
-                events = zmq_events_of_fd(self._revents[i], self._wanted[i])
+                events = zmq_events_of_fd(ps.revents[i], ps.wanted[i])
             if events:
                 # as pyzmq: sockets come back as themselves, anything else as its fd
-                ready.append((self._objects[i] if sock is not None else self._fds[i].fd,
+                ready.append((self._objects[i] if holder is not None else ps.fds[i].fd,
                               events))
         return ready
 
@@ -209,70 +207,38 @@ cdef class Poller:
 
     cdef object _poll(self, timeout):
         cdef Py_ssize_t i
-        cdef int rc, err
-        cdef int64_t deadline, wait_ms
-        cdef Socket s
-        cdef bint in_main = PyThread_get_thread_ident() == _main_thread
-        cdef Py_ssize_t nfds
+        cdef int rc, wait_ms
+        cdef int64_t deadline
+        cdef bint in_main = in_main_thread()
+        cdef PollSet *ps = &self._set
         if self._stale:
             self._rebuild()
-        if self._count == 0:
+        if ps.count == 0:
             return []  # nothing can ever become ready
-        for sock in self._socket_of:
-            if sock is not None:
-                guard_socket(<Socket>sock)
+        for holder in self._socket_of:
+            if holder is not None:
+                check_usable(<Socket>holder, NULL)
         if timeout is None or timeout < 0:
             deadline = -1
         else:
             deadline = zmqx_now_ms() + <int64_t>int(timeout)
         # First pass: no waiting, GIL held.
-        nfds = self._count
-        rc = self._wait_pass(0)
-        if rc < 0 and errno_c != EINTR:
-            PyErr_SetFromErrno(OSError)
-            return None
+        rc = poll_set_wait(ps, 0)
         if rc < 0:
-            for i in range(nfds):
-                self._revents[i] = POLLIN  # re-read everything
-        if self._revents[nfds]:
-            zmqx_waker_drain(&self._waker)
+            if errno_c != EINTR:
+                raise_zmq_error(errno_c)
+            for i in range(ps.count):
+                ps.revents[i] = POLLIN  # re-read everything
         ready = self._collect()
-        if ready or deadline >= 0 and zmqx_now_ms() >= deadline:
-            return ready
-        while True:
-            wait_ms = -1 if deadline < 0 else max(0, deadline - zmqx_now_ms())
-            if in_main and (wait_ms < 0 or wait_ms > SIGNAL_SLICE_MS):
-                wait_ms = SIGNAL_SLICE_MS
-            mark_all_waiting(self._socket_of, &self._waker)
-            with nogil:
-                rc = self._wait_pass(<int>wait_ms)
-                err = errno_c
-            closed_by = 0
-            for sock in self._socket_of:
-                if sock is not None:
-                    s = <Socket>sock
-                    s._waiter = NULL
-                    if s._closing:
-                        closed_by = finish_deferred_close(s)
-            if closed_by:
-                raise_closed_while_waiting(closed_by)
-            if self._revents[nfds]:
-                zmqx_waker_drain(&self._waker)
-            if rc < 0:
-                if err != EINTR:
-                    errno_set(err)
-                    PyErr_SetFromErrno(OSError)
-                    return None
-                check_signals()
-                continue
-            if rc > 0:
+        while not ready:
+            wait_ms = next_sleep_ms(deadline, in_main)
+            if wait_ms == 0:
+                break
+            if wait_released(self._socket_of, &self._waker, poll_set_wait, ps, wait_ms) > 0:
                 ready = self._collect()
-                if ready:
-                    return ready
             if in_main:
                 check_signals()
-            if deadline >= 0 and zmqx_now_ms() >= deadline:
-                return []
+        return ready
 
 
 def select(rlist, wlist, xlist, timeout=None):

@@ -267,7 +267,7 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
     cdef int stop, err, i
     sockets = [s for s in (frontend, backend, capture, control) if s is not None]
     for s in sockets:
-        check_socket(<Socket>s)
+        enter(<Socket>s)
         if (<Socket>s)._type == SOCKET_DGRAM:
             # the loop would hand libzmq messages that its DGRAM send may close
             # (see SOCKET_DGRAM), then size or resend them: an abort
@@ -279,7 +279,7 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
     loop.control = control.handle if control is not None else NULL
     loop.control_replies = control is not None and control._type == 4  # ZMQ_REP
     loop.paused = False
-    loop.in_main = PyThread_get_thread_ident() == _main_thread
+    loop.in_main = in_main_thread()
     for i in range(8):
         loop.stats[i] = 0
     setup_direction(&loop.forth, frontend.handle, backend.handle, STAT_FRONT, STAT_BACK,
@@ -289,33 +289,29 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
     loop.forth.swap_ids = loop.back.swap_ids = swap_ids
     # The sockets belong to this loop until it ends: other threads get a clear
     # error, and a close() from another thread wakes the loop through the waker.
+    # The sockets belong to this loop until it ends (claimed across its slices):
+    # other threads get a clear error, and a close() from another thread wakes
+    # the loop through the waker.
     cdef zmqx_waker waker
-    cdef int closed_by = 0
     waker.read_fd = waker.write_fd = -1
     open_waker(&waker)
     loop.wake_fd = waker.read_fd
     try:
-        mark_all_waiting(sockets, &waker)
-    except BaseException:
-        zmqx_waker_close(&waker)
-        raise
-    try:
-        while True:
-            with nogil:
-                stop = run_loop(&loop)
-                err = zmq_errno_c()
-            if stop != STOP_SLICE:
-                break
-            zmqx_waker_drain(&waker)
-            if any((<Socket>s)._closing for s in sockets):
-                break
-            check_signals()
+        claim_all(sockets, &waker)
+        try:
+            while True:
+                with nogil:
+                    stop = run_loop(&loop)
+                    err = zmq_errno_c()
+                if stop != STOP_SLICE or any((<Socket>s)._closing for s in sockets):
+                    break
+                zmqx_waker_drain(&waker)
+                check_signals()
+        finally:
+            for s in sockets:
+                readiness_changed(<Socket>s)
+            release_all(sockets, &waker)
     finally:
-        for s in sockets:
-            (<Socket>s)._waiter = NULL
-            (<Socket>s)._events_valid = False
-            if (<Socket>s)._closing:
-                closed_by = max(closed_by, finish_deferred_close(<Socket>s))
         zmqx_waker_close(&waker)
         zmq_msg_close(&loop.forth.held[0])
         zmq_msg_close(&loop.forth.held[1])
@@ -323,8 +319,6 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
         zmq_msg_close(&loop.back.held[1])
     if stop == STOP_TERMINATE:
         return 0
-    if closed_by:
-        raise_closed_while_waiting(closed_by)
     raise_zmq_error(err)
 
 
@@ -335,7 +329,7 @@ cdef Socket as_socket(obj, str role, bint required=False):
         return None
     if not isinstance(obj, Socket):
         raise TypeError(f"{role} must be a zmqx Socket, not {type(obj).__name__}")
-    return state_of(<Socket>obj)
+    return holder_of(<Socket>obj)
 
 
 def proxy(frontend, backend, capture=None):

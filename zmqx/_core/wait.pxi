@@ -1,0 +1,138 @@
+# The one wait sequence, used by blocking calls, the Poller and the proxy:
+# claim the sockets for this thread, release the GIL for the wait itself, take
+# it back, give up the claims (finishing a close that another thread asked for
+# meanwhile, and raising for it), and run signal handlers on EINTR.
+
+cdef enum:
+    # How long a wait in the main thread may last before it looks for signals
+    # that Python's handler recorded while another thread got them (Ctrl-C latency).
+    SIGNAL_SLICE_MS = 50
+
+# What runs without the GIL during a wait: returns >= 0, or < 0 with errno set
+# (EINTR: a signal arrived; anything else: the error to raise).
+ctypedef int (*released_wait)(void *arg, int timeout_ms) noexcept nogil
+
+
+cdef int claim(Socket holder, zmqx_waker *waker) except -1:
+    """Claim holder's socket for a wait through waker, right before the GIL is
+    released: a check-and-set, so that Python code run since the call's guard (a
+    finalizer, a signal handler) cannot have let another thread in unnoticed."""
+    check_usable(holder, waker)
+    holder._waiter = waker
+    return 0
+
+
+cdef int release_claim(Socket holder) except -1:
+    """Give up the claim; 0, or who closed the socket meanwhile (it is closed now)."""
+    holder._waiter = NULL
+    if holder._closing:
+        return finish_deferred_close(holder)
+    return 0
+
+
+cdef int claim_all(object holders, zmqx_waker *waker) except -1:
+    """claim() for each of holders (Sockets; None entries are skipped): all or none."""
+    cdef Py_ssize_t claimed = 0
+    try:
+        for holder in holders:
+            if holder is not None:
+                claim(<Socket>holder, waker)
+            claimed += 1
+    except BaseException:
+        for holder in holders[:claimed]:
+            if holder is not None:
+                (<Socket>holder)._waiter = NULL
+        raise
+    return 0
+
+
+cdef int release_all(object holders, zmqx_waker *waker) except -1:
+    """Give up the claims of claim_all; raises if a socket was closed meanwhile."""
+    cdef int closed_by = 0
+    for holder in holders:
+        if holder is not None and (<Socket>holder)._closing:
+            # a close() signalled the waker: drained before that close frees it
+            zmqx_waker_drain(waker)
+            break
+    for holder in holders:
+        if holder is not None:
+            closed_by = max(closed_by, release_claim(<Socket>holder))
+    if closed_by:
+        raise_closed_while_waiting(closed_by)
+    return 0
+
+
+cdef int wait_released(object holders, zmqx_waker *waker, released_wait wait, void *arg,
+                       int timeout_ms) except -2:
+    """The wait: wait(arg, timeout_ms) without the GIL while holders are claimed
+    for this thread through waker, which a close() from another thread signals.
+    Returns wait's result; -1 after an EINTR (signal handlers have run and did
+    not raise)."""
+    cdef int rc, err
+    claim_all(holders, waker)
+    with nogil:
+        rc = wait(arg, timeout_ms)
+        err = errno_c
+    release_all(holders, waker)
+    if rc < 0:
+        if err != EINTR:
+            raise_zmq_error(err)
+        check_signals()
+        return -1
+    return rc
+
+
+cdef inline int next_sleep_ms(int64_t deadline, bint in_main) noexcept:
+    """How long the next sleep of a wait until deadline (-1: none) may last: -1
+    for no limit, 0 once the deadline has passed; the main thread sleeps in slices."""
+    cdef int64_t timeout = -1 if deadline < 0 else max(0, deadline - zmqx_now_ms())
+    if in_main and (timeout < 0 or timeout > SIGNAL_SLICE_MS):
+        timeout = SIGNAL_SLICE_MS
+    return <int>timeout
+
+
+cdef inline bint in_main_thread() noexcept:
+    return PyThread_get_thread_ident() == _main_thread
+
+
+cdef struct SocketSleep:
+    pollfd fds[2]           # the socket's FD, and its waker
+
+
+cdef int sleep_on_fds(void *arg, int timeout_ms) noexcept nogil:
+    cdef SocketSleep *sleep = <SocketSleep *>arg
+    return poll(sleep.fds, 2, timeout_ms)
+
+
+cdef int wait_for(Socket holder, short events, int64_t deadline) except -1:
+    """Wait until the socket has one of events: 1 when it has, 0 at deadline
+    (-1: none). Raises if it is closed from another thread, its context is
+    terminated, or a signal handler raises (Ctrl-C).
+
+    The edge-triggered dance: read ZMQ_EVENTS (which processes libzmq's pending
+    commands, unthrottled, and so re-arms the FD), and only if nothing is ready,
+    sleep until the FD has news.
+    """
+    cdef SocketSleep sleep
+    cdef int timeout
+    cdef bint in_main = in_main_thread()
+    open_waker(&holder._waker)
+    sleep.fds[0].fd = readiness_fd(holder)
+    sleep.fds[1].fd = holder._waker.read_fd
+    sleep.fds[0].events = sleep.fds[1].events = POLLIN
+    while True:
+        if fresh_readiness(holder) & events:
+            return 1
+        timeout = next_sleep_ms(deadline, in_main)
+        if timeout == 0:
+            return 0
+        wait_released((holder,), &holder._waker, sleep_on_fds, &sleep, timeout)
+        if in_main:
+            check_signals()
+
+
+cdef int open_waker(zmqx_waker *waker) except -1:
+    if waker.read_fd < 0 and zmqx_waker_open(waker) < 0:
+        PyErr_SetFromErrno(OSError)
+        return -1
+    return 0

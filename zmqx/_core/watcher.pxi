@@ -1,0 +1,404 @@
+# Watcher: a socket's pending operations in an event loop, served as readiness
+# allows. This is the readiness machine every event-loop adapter stands on.
+#
+# An operation on a ready socket completes at once (submit/attempt), without a
+# waiter or a trip through the loop. One that must wait becomes a Waiter in a
+# FIFO queue (one for receives, one for sends, plus poll waiters). The queues
+# are served when the socket's FD has news and after any operation on the
+# socket (readiness.pxi calls operation_happened), since an operation may
+# consume the FD's edge. A waiter is taken off its queue only while its future
+# is still wanted (not cancelled, not timed out), and a multipart message is
+# taken whole in one call: cancelling never loses, duplicates or splits one.
+#
+# An adapter supplies only a driver with these methods:
+#   watch(fd, callback) / unwatch(fd)   call callback() while fd is readable
+#   call_soon(callback)                 run callback() soon, in the loop's thread
+#   call_later(seconds, callback, arg)  run callback(arg) later; returns an object
+#                                       with cancel()
+#   pending(waiter)                     a new pending future (done(), cancel(),
+#                                       set_result(), set_exception())
+#   completed(result) / failed(exc)     a future that is already done
+
+from collections import deque
+
+cdef enum:
+    OP_SEND = 1
+    OP_SEND_MULTIPART = 2
+    OP_RECV = 3
+    OP_RECV_MULTIPART = 4
+    OP_RECV_INTO = 5
+    OP_POLL = 6
+    # timeout_ms of submit()/enqueue(): the socket's SNDTIMEO or RCVTIMEO
+    TIMEOUT_OF_SOCKET = -2
+
+# The operations, for adapters written in Python.
+SEND = OP_SEND
+SEND_MULTIPART = OP_SEND_MULTIPART
+RECV = OP_RECV
+RECV_MULTIPART = OP_RECV_MULTIPART
+RECV_INTO = OP_RECV_INTO
+POLL = OP_POLL
+
+
+cdef object attempt_op(Socket holder, int op, object payload, int flags, bint copy,
+                       bint track, Py_ssize_t nbytes):
+    """One non-raising try of op: its result, or NOT_READY."""
+    cdef int events
+    flags |= ATTEMPT
+    if op == OP_RECV_MULTIPART:
+        return recv_parts(holder, flags, copy, track)
+    if op == OP_RECV:
+        return recv_one(holder, flags, copy, track)
+    if op == OP_SEND:
+        return send_one(holder, payload, flags, copy, track)
+    if op == OP_SEND_MULTIPART:
+        return send_parts(holder, payload, flags, copy, track)
+    if op == OP_RECV_INTO:
+        return recv_into_buffer(holder, payload, nbytes, flags)
+    events = readiness(holder) & flags
+    return events if events else NOT_READY
+
+
+cdef class Waiter:
+    """An operation waiting for its socket, and the future that gets its result."""
+
+    cdef readonly int op
+    cdef object payload         # the data or parts to send, or recv_into's buffer
+    cdef int flags              # send/recv flags; for a poll, the events wanted
+    cdef bint copy
+    cdef bint track
+    cdef Py_ssize_t nbytes
+    cdef readonly object future
+    cdef object timer           # the driver's handle of the timeout, or None
+    cdef Watcher watcher
+
+    def give_back(self, result):
+        """The task that waited for this receive was cancelled after it completed:
+        its message goes back to the front of the socket's queue, not lost."""
+        if self.watcher is not None and OP_RECV <= self.op <= OP_RECV_INTO:
+            self.watcher.give_back(self, result)
+
+
+cdef class Watcher:
+    """The pending operations of one socket in one event loop (see the top of
+    watcher.pxi). Watcher(socket, driver) attaches to the socket; it detaches when
+    the socket closes (cancelling what is pending) or at detach()."""
+
+    cdef Socket _holder
+    cdef readonly object driver
+    cdef object _recv               # deque of receive Waiters, oldest first
+    cdef object _send               # deque of send Waiters
+    cdef list _polls                # poll Waiters
+    cdef object _returned           # deque of (part, more) given back, oldest first
+    cdef bint _watching             # the driver calls _on_fd while the FD is readable
+    cdef bint _scheduled            # serve() is due through call_soon
+    cdef bint _serving
+    cdef int _fd
+    cdef object _on_fd_callback     # bound methods, made once
+    cdef object _serve_callback
+    cdef object _expire_callback
+    cdef object _pending, _completed, _failed
+
+    def __init__(self, Socket socket not None, driver):
+        cdef Socket holder = enter(socket)
+        if holder._watcher is not None:
+            (<Watcher>holder._watcher).detach()
+        self._holder = holder
+        self.driver = driver
+        self._recv = deque()
+        self._send = deque()
+        self._polls = []
+        self._returned = deque()
+        self._fd = readiness_fd(holder)
+        self._on_fd_callback = self._on_fd
+        self._serve_callback = self.serve
+        self._expire_callback = self._expire
+        self._pending = driver.pending
+        self._completed = driver.completed
+        self._failed = driver.failed
+        holder._watcher = self
+
+    @property
+    def attached(self):
+        """True while this watcher serves its socket."""
+        return self._holder is not None
+
+    # ---- starting operations ---------------------------------------------
+
+    def submit(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
+               Py_ssize_t nbytes=0, int timeout_ms=TIMEOUT_OF_SOCKET):
+        """Start op: a future, already done if the op could complete at once.
+        Raises (as the blocking call would) only if the socket cannot be used."""
+        try:
+            result = self.attempt(op, payload, flags, copy, track, nbytes)
+        except ZMQError as e:
+            if e.errno == ENOTSOCK or self._holder is None:
+                raise
+            return self._failed(e)
+        except Exception as e:
+            return self._failed(e)
+        if result is not NOT_READY:
+            return self._completed(result)
+        if flags & ZMQ_DONTWAIT or (op == OP_POLL and timeout_ms == 0):
+            return self._completed(0) if op == OP_POLL else self._failed(Again())
+        return self.enqueue(op, payload, flags, copy, track, nbytes, timeout_ms)
+
+    def attempt(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
+                Py_ssize_t nbytes=0):
+        """Try op now without waiting: its result, or NOT_READY (also while older
+        waiters of the same kind are queued: they go first)."""
+        cdef Socket holder = self._enter()
+        if op == OP_POLL:
+            return attempt_op(holder, op, payload, flags | self._returned_events(), copy,
+                              track, nbytes)
+        if op >= OP_RECV:
+            if self._recv:
+                return NOT_READY
+            if self._returned:
+                return self._take_returned(holder, op, payload, copy, track, nbytes)
+        elif self._send:
+            return NOT_READY
+        return attempt_op(holder, op, payload, flags, copy, track, nbytes)
+
+    def enqueue(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
+                Py_ssize_t nbytes=0, int timeout_ms=TIMEOUT_OF_SOCKET):
+        """Queue op behind the waiters of its kind: returns its pending future."""
+        cdef Socket holder = self._enter()
+        cdef Waiter w = Waiter.__new__(Waiter)
+        w.op = op
+        w.payload = payload
+        w.flags = flags & ~ZMQ_DONTWAIT
+        w.copy = copy
+        w.track = track
+        w.nbytes = nbytes
+        w.watcher = self
+        w.future = self._pending(w)
+        if timeout_ms == TIMEOUT_OF_SOCKET and op != OP_POLL:
+            timeout_ms = socket_timeout(holder, ZMQ_RCVTIMEO if op >= OP_RECV else ZMQ_SNDTIMEO)
+        if timeout_ms >= 0:
+            w.timer = self.driver.call_later(timeout_ms / 1000.0, self._expire_callback, w)
+        if op == OP_POLL:
+            self._polls.append(w)
+        else:
+            queue = self._recv if op >= OP_RECV else self._send
+            while queue and (<Waiter>queue[0]).future.done():
+                queue.popleft()  # cancelled or timed out while at the front
+            queue.append(w)
+        # The attempt that found the socket not ready may have consumed the FD's
+        # edge: look at readiness now, then sleep on the FD only if nothing is ready.
+        if fresh_readiness(holder) | self._returned_events():
+            self._schedule()
+        if not self._watching:
+            self.driver.watch(self._fd, self._on_fd_callback)
+            self._watching = True
+        return w.future
+
+    # ---- serving ----------------------------------------------------------
+
+    def serve(self):
+        """Complete the waiters that can complete now (the driver's callback)."""
+        self._scheduled = False
+        if self._holder is None or self._serving:
+            return
+        if self._holder.handle == NULL or self._holder._closing:
+            self.socket_closing()
+            return
+        self._serving = True
+        try:
+            self._serve(self._holder)
+        finally:
+            self._serving = False
+
+    def _on_fd(self):
+        self.serve()
+        if self._watching and not self._has_waiters():
+            # nothing waits: stop watching until something does
+            self.driver.unwatch(self._fd)
+            self._watching = False
+
+    cdef int _serve(self, Socket holder) except -1:
+        cdef int events, stuck = 0
+        cdef Py_ssize_t moved
+        while True:
+            moved = self._serve_queue(holder, self._recv) + self._serve_queue(holder, self._send)
+            # Reading EVENTS re-arms the FD: after it, sleeping on the FD is safe.
+            events = fresh_readiness(holder) | self._returned_events()
+            if self._polls:
+                self._serve_polls(events)
+            if moved:
+                continue
+            if (events & ZMQ_POLLIN and self._recv) or (events & ZMQ_POLLOUT and self._send):
+                # EVENTS says ready, yet the front waiter could not complete (a
+                # state only libzmq knows): look again from the loop, not in a spin
+                stuck += 1
+                if stuck > 2:
+                    self._schedule()
+                    return 0
+                continue
+            return 0
+
+    cdef Py_ssize_t _serve_queue(self, Socket holder, object queue) except -1:
+        cdef Waiter w
+        cdef Py_ssize_t moved = 0
+        while queue:
+            w = <Waiter>queue[0]
+            if w.future.done():
+                queue.popleft()  # not wanted any more: the op is not done for it
+                continue
+            try:
+                if w.op >= OP_RECV and self._returned:
+                    result = self._take_returned(holder, w.op, w.payload, w.copy, w.track,
+                                                 w.nbytes)
+                else:
+                    result = attempt_op(holder, w.op, w.payload, w.flags, w.copy, w.track,
+                                        w.nbytes)
+            except Exception as e:
+                queue.popleft()
+                self._finish(w)
+                w.future.set_exception(e)
+                moved += 1
+                continue
+            if result is NOT_READY:
+                break
+            queue.popleft()
+            self._finish(w)
+            w.future.set_result(result)
+            moved += 1
+        return moved
+
+    cdef int _serve_polls(self, int events) except -1:
+        cdef Waiter w
+        cdef list waiting = []
+        for w in self._polls:
+            if w.future.done():
+                continue
+            if events & w.flags:
+                self._finish(w)
+                w.future.set_result(events & w.flags)
+            else:
+                waiting.append(w)
+        self._polls = waiting
+        return 0
+
+    def _expire(self, Waiter w):
+        """A waiter's timeout: Again for a send or receive, 0 for a poll."""
+        w.timer = None
+        if not w.future.done():
+            if w.op == OP_POLL:
+                w.future.set_result(0)
+            else:
+                w.future.set_exception(Again())
+
+    cdef int _finish(self, Waiter w) except -1:
+        if w.timer is not None:
+            w.timer.cancel()
+            w.timer = None
+        return 0
+
+    # ---- what the rest of the core tells the watcher ------------------------
+
+    cdef int operation_happened(self) except -1:
+        """An operation runs on the socket: it may consume the FD's edge, so the
+        waiters must be looked at once it is done."""
+        if not self._serving and self._has_waiters():
+            self._schedule()
+        return 0
+
+    cdef int socket_closing(self) except -1:
+        """The socket closes: its waiters are cancelled, its FD is let go."""
+        cdef list waiters = list(self._recv) + list(self._send) + self._polls
+        self.detach()
+        for w in waiters:
+            self._finish(<Waiter>w)
+            (<Waiter>w).future.cancel()
+        return 0
+
+    def detach(self):
+        """Stop serving the socket (its waiters stay as they are)."""
+        if self._holder is None:
+            return
+        if self._watching:
+            self._watching = False
+            self.driver.unwatch(self._fd)
+        if self._holder._watcher is self:
+            self._holder._watcher = None
+        self._holder = None
+        self._recv = deque()
+        self._send = deque()
+        self._polls = []
+
+    # ---- messages given back by cancelled receivers ------------------------
+
+    def give_back(self, Waiter w, result):
+        cdef list parts
+        if self._holder is None:
+            return
+        if w.op == OP_RECV_MULTIPART:
+            parts = [(part, i < len(result) - 1) for i, part in enumerate(result)]
+        elif w.op == OP_RECV_INTO:
+            data = bytes(memoryview(w.payload).cast("B")[:min(result, w.nbytes or result)])
+            parts = [(data, False)]
+        else:
+            more = result.more if isinstance(result, Frame) else self._holder_rcvmore()
+            parts = [(result, more)]
+        self._returned.extendleft(reversed(parts))
+        if self._recv or self._polls:
+            self._schedule()
+
+    cdef object _take_returned(self, Socket holder, int op, object buffer, bint copy,
+                               bint track, Py_ssize_t nbytes):
+        part, more = self._returned.popleft()
+        if op == OP_RECV:
+            return as_part(part, copy, track)
+        if op == OP_RECV_INTO:
+            data = part.bytes if isinstance(part, Frame) else part
+            view = memoryview(buffer).cast("B")
+            n = len(view) if nbytes == 0 else nbytes
+            view[:min(n, len(data))] = data[:n]
+            return len(data)
+        parts = [as_part(part, copy, track)]
+        while more and self._returned:
+            part, more = self._returned.popleft()
+            parts.append(as_part(part, copy, track))
+        if more:  # the rest of the message is still in the socket, all there
+            parts.extend(recv_parts(holder, 0, copy, track))
+        return parts
+
+    cdef int _returned_events(self) noexcept:
+        return ZMQ_POLLIN if self._returned else 0
+
+    cdef bint _holder_rcvmore(self) except -1:
+        cdef int more = 0
+        cdef size_t size = sizeof(int)
+        zmq_getsockopt(self._holder.handle, ZMQ_RCVMORE, &more, &size)
+        return more != 0
+
+    # ---- helpers ------------------------------------------------------------
+
+    cdef Socket _enter(self):
+        if self._holder is None:
+            raise_closed()
+        return enter(self._holder)
+
+    cdef bint _has_waiters(self) noexcept:
+        return bool(self._recv) or bool(self._send) or bool(self._polls)
+
+    cdef int _schedule(self) except -1:
+        if not self._scheduled:
+            self._scheduled = True
+            self.driver.call_soon(self._serve_callback)
+        return 0
+
+
+cdef object as_part(object part, bint copy, bint track):
+    """A given-back part in the form a receive asked for."""
+    cdef Frame frame
+    if copy:
+        return part.bytes if isinstance(part, Frame) else part
+    if isinstance(part, Frame):
+        return part
+    frame = Frame(part)
+    if track:
+        frame.tracker = MessageTracker()
+    return frame
+
