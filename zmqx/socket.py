@@ -212,7 +212,7 @@ class Socket(_core.Socket):
 
     def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
         """Receive a message and decode it to str."""
-        return self.recv(flags).decode(encoding)
+        return self._deserialize(self.recv(flags), lambda data: data.decode(encoding))
 
     send_unicode = send_string
     recv_unicode = recv_string
@@ -229,7 +229,7 @@ class Socket(_core.Socket):
         """Receive and unpickle an object. Only unpickle data from peers you trust."""
         import pickle
 
-        return pickle.loads(self.recv(flags))
+        return self._deserialize(self.recv(flags), pickle.loads)
 
     def send_json(self, obj: object, flags: int = 0, **kwargs: object) -> object:
         """Send obj as JSON; kwargs go to json.dumps (and send's own: copy, track...)."""
@@ -243,7 +243,7 @@ class Socket(_core.Socket):
         """Receive a JSON message; kwargs go to json.loads."""
         from zmqx.utils import jsonapi
 
-        return jsonapi.loads(self.recv(flags), **kwargs)
+        return self._deserialize(self.recv(flags), lambda data: jsonapi.loads(data, **kwargs))
 
     def send_serialized(
         self, msg: object, serialize: object, flags: int = 0, copy: bool = True, **kwargs: object
@@ -254,8 +254,12 @@ class Socket(_core.Socket):
 
     def recv_serialized(self, deserialize: object, flags: int = 0, copy: bool = True) -> object:
         """Receive a multipart message and return deserialize(frames)."""
-        frames = self.recv_multipart(flags, copy=copy)
-        return deserialize(frames)  # type: ignore[operator]
+        return self._deserialize(self.recv_multipart(flags, copy=copy), deserialize)
+
+    def _deserialize(self, received: object, load: object) -> object:
+        """load(received): the step after a receive that every recv_<kind> shares
+        (zmqx.asyncio applies it to the future's result instead)."""
+        return load(received)  # type: ignore[operator]
 
     # ---- monitoring ----------------------------------------------------------
 
@@ -266,7 +270,8 @@ class Socket(_core.Socket):
         if addr is None:
             addr = f"inproc://monitor.s-{self.underlying:x}"
         self.monitor(addr, EVENT_ALL if events is None else events)
-        monitor_socket = self.context.socket(PAIR)
+        # of this socket's class: an asyncio socket's monitor is an asyncio socket
+        monitor_socket = type(self)(self.context, PAIR)
         monitor_socket.connect(addr)
         self._monitor_socket = monitor_socket
         return monitor_socket

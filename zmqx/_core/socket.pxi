@@ -148,6 +148,17 @@ cdef int endpoint_call(Socket self, int (*call)(void *, const char *) noexcept n
     return 0
 
 
+cdef Frame addressed(Socket s, object data, bint copy, bint track, routing_id, group):
+    """data as a Frame carrying a routing id (SERVER) or group (RADIO): draft API."""
+    cdef Frame frame = data if isinstance(data, Frame) else Frame(
+        data, track=track, copy=copy, copy_threshold=s.copy_threshold)
+    if routing_id is not None:
+        frame.routing_id = routing_id
+    if group is not None:
+        frame.group = group
+    return frame
+
+
 cdef class Socket:
     """A libzmq socket. Not thread-safe (as libzmq's are not): use it from one
     thread at a time; zmqx raises ZMQError instead of crashing when two collide.
@@ -343,13 +354,7 @@ cdef class Socket:
         """
         cdef Socket s = enter(self)
         if routing_id is not None or group is not None:
-            if not isinstance(data, Frame):
-                data = Frame(data, track=track, copy=copy,
-                             copy_threshold=s.copy_threshold)
-            if routing_id is not None:
-                data.routing_id = routing_id
-            if group is not None:
-                data.group = group
+            data = addressed(s, data, copy, track, routing_id, group)
         return send_one(s, data, flags, copy, track)
 
     def recv(self, int flags=0, bint copy=True, bint track=False):

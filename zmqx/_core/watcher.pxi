@@ -86,6 +86,7 @@ cdef class Watcher:
 
     cdef Socket _holder
     cdef readonly object driver
+    cdef readonly object loop       # the driver's loop while attached, else None
     cdef object _recv               # deque of receive Waiters, oldest first
     cdef object _send               # deque of send Waiters
     cdef list _polls                # poll Waiters
@@ -98,6 +99,8 @@ cdef class Watcher:
     cdef object _serve_callback
     cdef object _expire_callback
     cdef object _pending, _completed, _failed
+    cdef object _done_type          # the driver's future class for done futures, if it
+    cdef dict _done_kwargs          # says how to make one (the fast path of submit)
 
     def __init__(self, Socket socket not None, driver):
         cdef Socket holder = enter(socket)
@@ -116,6 +119,9 @@ cdef class Watcher:
         self._pending = driver.pending
         self._completed = driver.completed
         self._failed = driver.failed
+        self.loop = getattr(driver, "loop", None)
+        self._done_type = getattr(driver, "done_type", None)
+        self._done_kwargs = {"loop": self.loop}
         holder._watcher = self
 
     @property
@@ -129,6 +135,10 @@ cdef class Watcher:
                Py_ssize_t nbytes=0, int timeout_ms=TIMEOUT_OF_SOCKET):
         """Start op: a future, already done if the op could complete at once.
         Raises (as the blocking call would) only if the socket cannot be used."""
+        return self._submit(op, payload, flags, copy, track, nbytes, timeout_ms)
+
+    cdef object _submit(self, int op, object payload, int flags, bint copy, bint track,
+                        Py_ssize_t nbytes, int timeout_ms):
         try:
             result = self.attempt(op, payload, flags, copy, track, nbytes)
         except ZMQError as e:
@@ -138,7 +148,11 @@ cdef class Watcher:
         except Exception as e:
             return self._failed(e)
         if result is not NOT_READY:
-            return self._completed(result)
+            if self._done_type is None:
+                return self._completed(result)
+            future = self._done_type(**self._done_kwargs)
+            future.set_result(result)
+            return future
         if flags & ZMQ_DONTWAIT or (op == OP_POLL and timeout_ms == 0):
             return self._completed(0) if op == OP_POLL else self._failed(Again())
         return self.enqueue(op, payload, flags, copy, track, nbytes, timeout_ms)
@@ -148,6 +162,8 @@ cdef class Watcher:
         """Try op now without waiting: its result, or NOT_READY (also while older
         waiters of the same kind are queued: they go first)."""
         cdef Socket holder = self._enter()
+        if op == OP_SEND_MULTIPART:
+            payload = checked_parts(payload)
         if op == OP_POLL:
             return attempt_op(holder, op, payload, flags | self._returned_events(), copy,
                               track, nbytes)
@@ -165,6 +181,8 @@ cdef class Watcher:
         """Queue op behind the waiters of its kind: returns its pending future."""
         cdef Socket holder = self._enter()
         cdef Waiter w = Waiter.__new__(Waiter)
+        if op == OP_SEND_MULTIPART:
+            payload = checked_parts(payload)
         w.op = op
         w.payload = payload
         w.flags = flags & ~ZMQ_DONTWAIT
@@ -305,16 +323,14 @@ cdef class Watcher:
         return 0
 
     cdef int socket_closing(self) except -1:
-        """The socket closes: its waiters are cancelled, its FD is let go."""
-        cdef list waiters = list(self._recv) + list(self._send) + self._polls
+        """The socket closes: let go of its FD while it is still valid."""
         self.detach()
-        for w in waiters:
-            self._finish(<Waiter>w)
-            (<Waiter>w).future.cancel()
         return 0
 
     def detach(self):
-        """Stop serving the socket (its waiters stay as they are)."""
+        """Stop serving the socket: stop watching its FD and cancel every pending
+        waiter (no future outlives its watcher)."""
+        cdef list waiters = list(self._recv) + list(self._send) + self._polls
         if self._holder is None:
             return
         if self._watching:
@@ -323,9 +339,13 @@ cdef class Watcher:
         if self._holder._watcher is self:
             self._holder._watcher = None
         self._holder = None
+        self.loop = None
         self._recv = deque()
         self._send = deque()
         self._polls = []
+        for w in waiters:
+            self._finish(<Waiter>w)
+            (<Waiter>w).future.cancel()
 
     # ---- messages given back by cancelled receivers ------------------------
 
@@ -402,3 +422,67 @@ cdef object as_part(object part, bint copy, bint track):
         frame.tracker = MessageTracker()
     return frame
 
+
+
+def watcher_of(Socket socket not None):
+    """The Watcher serving socket's libzmq socket, or None."""
+    return holder_of(socket)._watcher
+
+
+# ---- sockets whose methods return futures -----------------------------------
+
+cdef object _get_running_loop = None
+
+
+cdef object running_loop():
+    """asyncio's running loop of this thread, or None (imported on first use, so
+    that importing zmqx does not import asyncio)."""
+    global _get_running_loop
+    if _get_running_loop is None:
+        from asyncio.events import _get_running_loop as get
+        _get_running_loop = get
+    return _get_running_loop()
+
+
+cdef class FutureSocket(Socket):
+    """The per-call path of a Socket whose blocking methods return futures of the
+    running asyncio loop, compiled. A subclass provides _serving(): the socket's
+    Watcher in the current loop, made when the running one has none."""
+
+    cdef Watcher _watcher_here(self):
+        cdef object watcher = holder_of(self)._watcher
+        loop = running_loop()
+        if watcher is None or loop is None or (<Watcher>watcher).loop is not loop:
+            watcher = self._serving()
+        return <Watcher>watcher
+
+    def send(self, data, int flags=0, bint copy=True, bint track=False, routing_id=None,
+             group=None):
+        """Send one message part: a future of what Socket.send returns."""
+        if routing_id is not None or group is not None:
+            data = addressed(holder_of(self), data, copy, track, routing_id, group)
+        return self._watcher_here()._submit(OP_SEND, data, flags, copy, track, 0,
+                                            TIMEOUT_OF_SOCKET)
+
+    def recv(self, int flags=0, bint copy=True, bint track=False):
+        """Receive one message part: a future of bytes (a Frame if copy=False)."""
+        return self._watcher_here()._submit(OP_RECV, None, flags, copy, track, 0,
+                                            TIMEOUT_OF_SOCKET)
+
+    def send_multipart(self, msg_parts, int flags=0, bint copy=True, bint track=False,
+                       **kwargs):
+        """Send a multipart message, whole: a future that completes once it is queued."""
+        if kwargs:
+            raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
+        return self._watcher_here()._submit(OP_SEND_MULTIPART, msg_parts, flags, copy, track,
+                                            0, TIMEOUT_OF_SOCKET)
+
+    def recv_multipart(self, int flags=0, bint copy=True, bint track=False):
+        """Receive every part of one message: a future of a list."""
+        return self._watcher_here()._submit(OP_RECV_MULTIPART, None, flags, copy, track, 0,
+                                            TIMEOUT_OF_SOCKET)
+
+    def recv_into(self, buffer, /, *, nbytes=0, int flags=0):
+        """Receive one part into buffer: a future of the part's full size."""
+        return self._watcher_here()._submit(OP_RECV_INTO, buffer, flags, True, False, nbytes,
+                                            TIMEOUT_OF_SOCKET)

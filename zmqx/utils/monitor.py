@@ -7,13 +7,13 @@ order; the second is the endpoint the event refers to.
 
 from __future__ import annotations
 
-import inspect
 import struct
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypedDict, overload
 
 if TYPE_CHECKING:
     import zmqx
+    import zmqx.asyncio
 
 __all__ = ["parse_monitor_message", "recv_monitor_message"]
 
@@ -62,10 +62,6 @@ def parse_monitor_message(msg: list[bytes]) -> _MonitorMessage:
     }
 
 
-async def _parse_when_ready(pending: Awaitable[list[bytes]]) -> _MonitorMessage:
-    return parse_monitor_message(await pending)
-
-
 @overload
 def recv_monitor_message(
     socket: zmqx.asyncio.Socket, flags: int = 0
@@ -85,7 +81,4 @@ def recv_monitor_message(
     For an asyncio socket, where ``recv_multipart`` returns an awaitable,
     an awaitable resolving to the parsed dict is returned instead.
     """
-    msg = socket.recv_multipart(flags)
-    if inspect.isawaitable(msg):
-        return _parse_when_ready(msg)
-    return parse_monitor_message(msg)
+    return socket._deserialize(socket.recv_multipart(flags), parse_monitor_message)
