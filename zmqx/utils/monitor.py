@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import struct
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TypedDict, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, overload
 
 if TYPE_CHECKING:
     import zmqx
@@ -40,9 +40,10 @@ def _as_event(n: int) -> int:
             return n
         _event_type = event_type
     try:
-        return event_type(n)
+        event: int = event_type(n)
     except ValueError:
         return n
+    return event
 
 
 def parse_monitor_message(msg: list[bytes]) -> _MonitorMessage:
@@ -66,9 +67,15 @@ async def _parse_when_ready(pending: Awaitable[list[bytes]]) -> _MonitorMessage:
     return parse_monitor_message(await pending)
 
 
+class _AwaitingSocket(Protocol):
+    """A socket whose recv_multipart returns an awaitable (zmqx.asyncio's)."""
+
+    def recv_multipart(self, flags: int = 0) -> Awaitable[list[bytes]]: ...
+
+
 @overload
 def recv_monitor_message(
-    socket: zmqx.asyncio.Socket, flags: int = 0
+    socket: _AwaitingSocket, flags: int = 0
 ) -> Awaitable[_MonitorMessage]: ...
 
 
@@ -77,7 +84,7 @@ def recv_monitor_message(socket: zmqx.Socket, flags: int = 0) -> _MonitorMessage
 
 
 def recv_monitor_message(
-    socket: zmqx.Socket, flags: int = 0
+    socket: zmqx.Socket | _AwaitingSocket, flags: int = 0
 ) -> _MonitorMessage | Awaitable[_MonitorMessage]:
     """Receive one event from a monitor socket and parse it.
 
