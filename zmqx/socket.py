@@ -142,7 +142,14 @@ class Socket(_core.Socket):
         self.set(zmqx.SNDHWM, value)
         self.set(zmqx.RCVHWM, value)
 
-    hwm = property(get_hwm, set_hwm, doc="SNDHWM and RCVHWM together.")
+    @property
+    def hwm(self) -> int:
+        """SNDHWM and RCVHWM together."""
+        return self.get_hwm()
+
+    @hwm.setter
+    def hwm(self, value: int) -> None:
+        self.set_hwm(value)
 
     def setsockopt_string(self, option: int, optval: str, encoding: str = "utf-8") -> None:
         """Set a text option from str."""
