@@ -159,6 +159,8 @@ def test_core_stub_matches_the_compiled_module():
     result = _run([
         sys.executable, "-m", "mypy.stubtest", "--mypy-config-file", str(config),
         "--allowlist", "tests/typing/stubtest-allowlist.txt",
+        # the stub leaves out PEP 800's @disjoint_base, for checkers that predate it
+        "--ignore-disjoint-bases",
         "zmqx._core._core", "zmqx.constants",
     ])
     assert result.returncode == 0, result.stdout + result.stderr

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from _typeshed import HasFileno
+del TYPE_CHECKING
 
 __version__ = "0.1.0"
 

@@ -13,7 +13,7 @@ from typing import Any, Final, Literal, TypeAlias, TypeVar, overload
 from weakref import WeakSet
 
 from _typeshed import HasFileno
-from typing_extensions import Buffer, disjoint_base
+from typing_extensions import Buffer
 
 from zmqx.constants import SocketOption
 from zmqx.error import Again as Again
@@ -168,7 +168,6 @@ class MessageTracker:
     def done(self) -> bool: ...
     def wait(self, timeout: float | None = -1) -> None: ...
 
-@disjoint_base
 class Frame:
     more: bool
     def __init__(
@@ -206,7 +205,6 @@ class Frame:
 
 Message = Frame
 
-@disjoint_base
 class Context:
     _sockets: WeakSet[Socket]
     def __init__(self, io_threads: int | Context = 1, shadow: Context | int = 0) -> None: ...
@@ -221,7 +219,6 @@ class Context:
     def set(self, option: int, optval: int) -> None: ...
     def get(self, option: int) -> int: ...
 
-@disjoint_base
 class Socket:
     copy_threshold: int
     def __init__(
@@ -365,7 +362,6 @@ class Socket:
     def poll(self, timeout: float | None = None, flags: int = ...) -> int: ...
     def monitor(self, addr: str | bytes | None, events: int = ...) -> None: ...
 
-@disjoint_base
 class Poller:
     sockets: list[tuple[Any, int]]
     _map: dict[Any, int]
