@@ -14,7 +14,7 @@ from zmqx.error import ZMQBindError, ZMQError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable
     from typing import Any, Generic, TypeVar
 
     from typing_extensions import Buffer, Self
@@ -281,7 +281,7 @@ class Socket(_core.Socket):
     def send_serialized(
         self,
         msg: _T,
-        serialize: Callable[[_T], Sequence[Buffer]],
+        serialize: Callable[[_T], Iterable[Buffer]],
         flags: int = 0,
         copy: bool = True,
         **kwargs: Any,
