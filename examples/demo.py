@@ -59,7 +59,7 @@ def req_rep_through_proxy(ctx: zmq.Context) -> None:
     req = ctx.socket(zmq.REQ)
     req.connect("inproc://front")
     start = time.perf_counter()
-    replies = []
+    replies: list[str] = []
     for word in ("hello", "through", "a", "proxy"):
         req.send_string(word)
         replies.append(req.recv_string())

@@ -428,6 +428,12 @@ def test_generated_file_is_up_to_date(gen, tmp_path):
             f"from ({fresh.splitlines()[0][-20:]} vs {committed.splitlines()[0][-20:]})"
         )
     assert fresh == committed, "zmqx/constants.py is stale: run python tools/gen_constants.py"
+    with open(gen.stub_path(CONSTANTS_PY), encoding="utf-8") as f:
+        committed_stub = f.read()
+    fresh_stub = (tmp_path / "constants.pyi").read_text(encoding="utf-8")
+    assert fresh_stub == committed_stub, (
+        "zmqx/constants.pyi is stale: run python tools/gen_constants.py"
+    )
 
 
 def test_first_line():

@@ -185,6 +185,26 @@ def test_context_subclass_socket_class(zmq):
         c.destroy(linger=0)
 
 
+def test_context_subscripted_with_its_socket_class(zmq):
+    # Context is generic for type checkers; at run time Context[X] is an alias
+    # of Context that works as a base class, as pyzmq's does.
+    class MySocket(zmq.Socket):
+        pass
+
+    class MyContext(zmq.Context[MySocket]):
+        _socket_class = MySocket
+
+    assert zmq.Context[MySocket]  # subscripting does not raise
+    c = MyContext()
+    try:
+        assert isinstance(c, zmq.Context)
+        assert type(c.socket(zmq.PAIR)) is MySocket
+        with pytest.raises(TypeError):
+            isinstance(c, zmq.Context[MySocket])
+    finally:
+        c.destroy(linger=0)
+
+
 def test_instance_singleton(zmq):
     a = zmq.Context.instance()
     b = zmq.Context.instance()

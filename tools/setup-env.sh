@@ -30,6 +30,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     $PY -m pip install -q --upgrade pip >&2
     $PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" >&2
     $PY -m pip install -q pytest pytest-timeout hypothesis "pyzmq>=27" numpy psutil >&2
+    # the typing test's checkers, pinned: new releases add checks (basedpyright bundles
+    # pyright and node, so nothing is fetched from npm at run time)
+    $PY -m pip install -q mypy==2.4.1 basedpyright==1.40.2 >&2
     touch "$stamp"
 fi
 # Build the compiled core in place (Cython recompiles only what changed).

@@ -37,6 +37,14 @@ from zmqx.error import *
 from zmqx.error import __all__ as _error_names
 from zmqx.socket import Socket
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    from _typeshed import HasFileno
+del TYPE_CHECKING
+
 __version__ = "0.1.0"
 
 # True when libzmq has the draft API (SERVER/CLIENT, RADIO/DISH, ...).
@@ -53,7 +61,9 @@ def pyzmq_version_info() -> tuple[int, ...]:
     return tuple(int(part) for part in __version__.split(".") if part.isdigit())
 
 
-def zmq_poll(sockets: list, timeout: int | None = None) -> list:
+def zmq_poll(
+    sockets: Iterable[tuple[Socket | int | HasFileno, int]], timeout: float | None = None
+) -> list[tuple[Any, int]]:
     """Poll [(socket_or_fd, flags), ...] once; timeout in ms (None: forever)."""
     poller = Poller()
     for obj, flags in sockets:

@@ -6,23 +6,26 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import sys
+import types
 
 
 class _ExistingModuleLoader(importlib.abc.Loader):
-    def __init__(self, module: object) -> None:
+    def __init__(self, module: types.ModuleType) -> None:
         self.module = module
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> object:
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         return self.module
 
-    def exec_module(self, module: object) -> None:
+    def exec_module(self, module: types.ModuleType) -> None:
         pass  # already executed under its zmqx name
 
 
 class _ZmqAsZmqx(importlib.abc.MetaPathFinder):
     """Resolves zmq and zmq.* to the zmqx modules of the same name."""
 
-    def find_spec(self, fullname: str, path: object = None, target: object = None):
+    def find_spec(
+        self, fullname: str, path: object = None, target: object = None
+    ) -> importlib.machinery.ModuleSpec | None:
         if fullname != "zmq" and not fullname.startswith("zmq."):
             return None
         try:

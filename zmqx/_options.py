@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 from zmqx.constants import ContextOption, SocketOption
 
 
-def option_named(name: str, *enums: type) -> tuple[str, int] | None:
+def option_named(name: str, *enums: type[IntEnum]) -> tuple[str, int] | None:
     """The (NAME, value) of an option called name in one of enums, or None."""
     upper = name.upper()
     for enum in enums:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import zmqx
@@ -43,8 +43,10 @@ class _Pending(_Future):  # type: ignore[type-arg]
     (the next receive gets it) instead of being dropped with the task."""
 
     __slots__ = ("_waiter", "_raw")
+    _waiter: Any  # the core's Waiter
+    _raw: asyncio.Future[Any]  # the future whose result is the message itself
 
-    def __await__(self):  # type: ignore[no-untyped-def]
+    def __await__(self) -> Generator[Any, None, Any]:
         if not self.done():
             self._asyncio_future_blocking = True
             try:
@@ -89,12 +91,12 @@ class _LoopDriver:
         return future
 
     def completed(self, result: object) -> asyncio.Future[Any]:
-        future = _Future(loop=self.loop)
+        future: asyncio.Future[Any] = _Future(loop=self.loop)
         future.set_result(result)
         return future
 
     def failed(self, exc: BaseException) -> asyncio.Future[Any]:
-        future = _Future(loop=self.loop)
+        future: asyncio.Future[Any] = _Future(loop=self.loop)
         future.set_exception(exc)
         return future
 
@@ -149,6 +151,7 @@ class Socket(FutureSocket, zmqx.Socket):
         if _from_socket is not None:
             super().__init__(_from_socket, **kwargs)
         else:
+            assert context is None or isinstance(context, zmqx.Context)
             super().__init__(context, socket_type, **kwargs)
         self._io_loop = io_loop
 
@@ -174,9 +177,11 @@ class Socket(FutureSocket, zmqx.Socket):
         if not flags:
             raise ValueError("poll needs flags (POLLIN and/or POLLOUT)")
         timeout_ms = -1 if timeout is None or timeout < 0 else int(timeout)
-        return self._serving().submit(POLL, None, flags, timeout_ms=timeout_ms)
+        future: asyncio.Future[int] = self._serving().submit(
+            POLL, None, flags, timeout_ms=timeout_ms)
+        return future
 
-    def _deserialize(self, received: Any, load: Callable[[Any], Any]) -> asyncio.Future[Any]:
+    def _deserialize(self, received: Any, load: Callable[[Any], Any]) -> Any:
         return _then(received, load)
 
 
@@ -184,11 +189,11 @@ def _then(source: asyncio.Future[Any], load: Callable[[Any], Any]) -> asyncio.Fu
     """A future of load(source's result). Cancelling it cancels source, and a
     message that source already received is given back to its socket."""
     if source.done():
-        out = _Future(loop=source.get_loop())
-        _settle(out, source, load)
-        return out
+        done: asyncio.Future[Any] = _Future(loop=source.get_loop())
+        _settle(done, source, load)
+        return done
     out = _Pending(loop=source.get_loop())
-    out._waiter = source._waiter
+    out._waiter = getattr(source, "_waiter", None)
     out._raw = source
 
     def source_done(_: object) -> None:
@@ -207,7 +212,9 @@ def _then(source: asyncio.Future[Any], load: Callable[[Any], Any]) -> asyncio.Fu
     return out
 
 
-def _settle(out: asyncio.Future[Any], source: asyncio.Future[Any], load: Callable) -> None:
+def _settle(
+    out: asyncio.Future[Any], source: asyncio.Future[Any], load: Callable[[Any], Any]
+) -> None:
     if source.cancelled():
         out.cancel()
         return

@@ -15,7 +15,16 @@ from zmqx.socket import Socket
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Generic, overload
+
+    from typing_extensions import Self, TypeVar
+
+    # The class of the sockets a context makes (Context._socket_class).
+    _SocketT_co = TypeVar("_SocketT_co", bound=Socket, covariant=True, default=Socket)
+    _S = TypeVar("_S", bound=Socket)
+else:
+    from zmqx._typing import TYPE_PARAMETER as _SocketT_co
+    from zmqx._typing import Generic
 
 __all__ = ["Context"]
 
@@ -24,7 +33,7 @@ _SOCKET_INIT_KEYWORDS = frozenset({"shadow", "copy_threshold"})
 
 
 def _takes_keyword(cls: type, name: str) -> bool:
-    init = cls.__init__
+    init = cls.__init__  # type: ignore[misc]  # the class's own, not an instance's
     code = getattr(init, "__code__", None)
     if code is None:  # the compiled Socket.__init__: no keywords beyond the known ones
         return False
@@ -32,26 +41,33 @@ def _takes_keyword(cls: type, name: str) -> bool:
     return name in names
 
 
-class Context(_core.Context):
+class Context(_core.Context, Generic[_SocketT_co]):
     """A ZeroMQ context: makes sockets and runs their I/O threads. Thread-safe.
 
     Socket options set on a context (`ctx.linger = 0`, `ctx.setsockopt(...)`)
     become defaults for the sockets it makes afterwards; options that do not
     apply to a socket's type are skipped for it.
+
+    For type checkers, Context is generic in the class of the sockets it makes:
+    a subclass with `_socket_class = MySocket` declares itself as
+    `class MyContext(zmqx.Context[MySocket])`; a bare `Context` is
+    `Context[Socket]`.
     """
 
     sockopts: dict[int, Any]
-    _socket_class: type[Socket] = Socket
+    _socket_class: type[_SocketT_co] = Socket  # type: ignore[assignment]
     _instance: Context | None = None
     _instance_lock = threading.Lock()
     _instance_pid: int | None = None
 
-    def __init__(self, io_threads: int | Context = 1, shadow: Context | int = 0) -> None:
+    def __init__(
+        self, io_threads: int | _core.Context = 1, shadow: _core.Context | int = 0
+    ) -> None:
         super().__init__(io_threads, shadow)
         self.sockopts = {}
 
     @classmethod
-    def instance(cls, io_threads: int = 1) -> Context:
+    def instance(cls, io_threads: int = 1) -> Self:
         """The process-wide context of this class, made on first use (and again
         after a fork, or once it was terminated)."""
         instance = cls.__dict__.get("_instance")
@@ -65,9 +81,18 @@ class Context(_core.Context):
         return instance
 
     @classmethod
-    def shadow(cls, address: int) -> Context:
+    def shadow(cls, address: int | _core.Context) -> Self:
         """Wrap the libzmq context at address (e.g. another library's `underlying`)."""
         return cls(shadow=address)
+
+    if TYPE_CHECKING:
+
+        @overload
+        def socket(
+            self, socket_type: int, socket_class: None = None, **kwargs: Any
+        ) -> _SocketT_co: ...
+        @overload
+        def socket(self, socket_type: int, socket_class: type[_S], **kwargs: Any) -> _S: ...
 
     def socket(self, socket_type: int, socket_class: type[Socket] | None = None,
                **kwargs: Any) -> Socket:
@@ -140,7 +165,7 @@ class Context(_core.Context):
         else:
             object.__delattr__(self, name)
 
-    def __enter__(self) -> Context:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -67,7 +67,8 @@ class Again(ZMQError):
         super().__init__(_errno.EAGAIN, msg)
 
 
-class InterruptedSystemCall(ZMQError, InterruptedError):
+# OSError declares strerror optional; a ZMQError always has one.
+class InterruptedSystemCall(ZMQError, InterruptedError):  # type: ignore[misc]
     """A call was interrupted by a signal (EINTR).
 
     zmqx retries interrupted calls itself, so this is only raised where a caller

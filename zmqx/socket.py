@@ -12,19 +12,36 @@ from zmqx._options import is_plain_attribute, option_named
 from zmqx.constants import EVENT_ALL, PAIR, SocketOption, SocketType
 from zmqx.error import ZMQBindError, ZMQError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any, Generic, TypeVar
+
+    from typing_extensions import Buffer, Self
+
+    from zmqx._core._core import MessageTracker
+    from zmqx.context import Context
+
+    _T = TypeVar("_T")
+    _R = TypeVar("_R")
+    _SocketT_co = TypeVar("_SocketT_co", bound="Socket", covariant=True)
+else:
+    from zmqx._typing import TYPE_PARAMETER as _SocketT_co
+    from zmqx._typing import Generic
+
 __all__ = ["Socket"]
 
 # pickle.DEFAULT_PROTOCOL, without importing pickle until it is used
 _PICKLE_PROTOCOL = 4 if sys.version_info < (3, 14) else 5
 
 
-class _EndpointContext:
+class _EndpointContext(Generic[_SocketT_co]):
     """What bind() and connect() return: usable as a context manager that undoes
     the bind or connect at exit."""
 
     __slots__ = ("_undo", "addr", "socket")
 
-    def __init__(self, socket: Socket, addr: str, undo: str) -> None:
+    def __init__(self, socket: _SocketT_co, addr: str | bytes, undo: str) -> None:
         self.socket = socket
         if undo == "unbind" and isinstance(addr, str) and addr.endswith((":0", ":*")):
             # a wildcard port: what to unbind is the port actually chosen
@@ -32,7 +49,7 @@ class _EndpointContext:
         self.addr = addr
         self._undo = undo
 
-    def __enter__(self) -> Socket:
+    def __enter__(self) -> _SocketT_co:
         return self.socket
 
     def __exit__(self, *exc: object) -> None:
@@ -59,10 +76,10 @@ class Socket(_core.Socket):
 
     def __init__(
         self,
-        ctx_or_socket: object = None,
+        ctx_or_socket: _core.Context | _core.Socket | None = None,
         socket_type: int = 0,
         *,
-        shadow: object = 0,
+        shadow: _core.Socket | int = 0,
         copy_threshold: int | None = None,
     ) -> None:
         if copy_threshold is None:
@@ -70,11 +87,11 @@ class Socket(_core.Socket):
         super().__init__(ctx_or_socket, socket_type, shadow=shadow, copy_threshold=copy_threshold)
 
     @classmethod
-    def shadow(cls, address: int) -> Socket:
+    def shadow(cls, address: int | _core.Socket) -> Self:
         """Wrap the libzmq socket at address (e.g. another library's `underlying`)."""
         return cls(shadow=address)
 
-    def __copy__(self, memo: object = None) -> Socket:
+    def __copy__(self, memo: object = None) -> Self:
         """A shadow: another Socket object on the same libzmq socket."""
         return type(self).shadow(self)
 
@@ -82,7 +99,13 @@ class Socket(_core.Socket):
 
     # ---- options as attributes ----------------------------------------------
 
-    def __getattr__(self, name: str) -> object:
+    if TYPE_CHECKING:
+        # The Context that made this socket (None for a socket shadowed by
+        # address, which this declaration leaves out for the common case).
+        @property
+        def context(self) -> Context: ...
+
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         found = option_named(name, SocketOption)
@@ -93,7 +116,7 @@ class Socket(_core.Socket):
             return self.get_hwm()
         return self.get(option)
 
-    def __setattr__(self, name: str, value: object) -> None:
+    def __setattr__(self, name: str, value: Any) -> None:
         if name.lower() in ("subscribe", "unsubscribe"):
             # options, though methods of the same names exist
             getattr(self, name.lower())(value)
@@ -106,7 +129,7 @@ class Socket(_core.Socket):
             raise AttributeError(f"{type(self).__name__} has no such option: {name.upper()}")
         upper, option = found
         if upper == "HWM":
-            self.set_hwm(value)  # type: ignore[arg-type]
+            self.set_hwm(value)
         else:
             self.set(option, value)
 
@@ -120,7 +143,14 @@ class Socket(_core.Socket):
         self.set(zmqx.SNDHWM, value)
         self.set(zmqx.RCVHWM, value)
 
-    hwm = property(get_hwm, set_hwm, doc="SNDHWM and RCVHWM together.")
+    @property
+    def hwm(self) -> int:
+        """SNDHWM and RCVHWM together."""
+        return self.get_hwm()
+
+    @hwm.setter
+    def hwm(self, value: int) -> None:
+        self.set_hwm(value)
 
     def setsockopt_string(self, option: int, optval: str, encoding: str = "utf-8") -> None:
         """Set a text option from str."""
@@ -168,12 +198,12 @@ class Socket(_core.Socket):
 
     # ---- endpoints -----------------------------------------------------------
 
-    def bind(self, addr: str) -> _EndpointContext:  # type: ignore[override]
+    def bind(self, addr: str | bytes) -> _EndpointContext[Self]:  # type: ignore[override]
         """Bind to addr; `with sock.bind(addr):` unbinds at the end."""
         super().bind(addr)
         return _EndpointContext(self, addr, "unbind")
 
-    def connect(self, addr: str) -> _EndpointContext:  # type: ignore[override]
+    def connect(self, addr: str | bytes) -> _EndpointContext[Self]:  # type: ignore[override]
         """Connect to addr; `with sock.connect(addr):` disconnects at the end."""
         super().connect(addr)
         return _EndpointContext(self, addr, "disconnect")
@@ -203,8 +233,8 @@ class Socket(_core.Socket):
     # ---- serialization -------------------------------------------------------
 
     def send_string(
-        self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kwargs: object
-    ) -> object:
+        self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kwargs: Any
+    ) -> MessageTracker | None:
         """Send a str, encoded (utf-8 by default)."""
         if not isinstance(u, str):
             raise TypeError("str objects only")
@@ -218,48 +248,60 @@ class Socket(_core.Socket):
     recv_unicode = recv_string
 
     def send_pyobj(
-        self, obj: object, flags: int = 0, protocol: int = _PICKLE_PROTOCOL, **kwargs: object
-    ) -> object:
+        self, obj: object, flags: int = 0, protocol: int = _PICKLE_PROTOCOL, **kwargs: Any
+    ) -> MessageTracker | None:
         """Send a pickled object. Only unpickle data from peers you trust."""
         import pickle
 
-        return self.send(pickle.dumps(obj, protocol), flags=flags, **kwargs)
+        tracker: MessageTracker | None = self.send(pickle.dumps(obj, protocol), flags=flags,
+                                                   **kwargs)
+        return tracker
 
-    def recv_pyobj(self, flags: int = 0) -> object:
+    def recv_pyobj(self, flags: int = 0) -> Any:
         """Receive and unpickle an object. Only unpickle data from peers you trust."""
         import pickle
 
         return self._deserialize(self.recv(flags), pickle.loads)
 
-    def send_json(self, obj: object, flags: int = 0, **kwargs: object) -> object:
+    def send_json(self, obj: object, flags: int = 0, **kwargs: Any) -> MessageTracker | None:
         """Send obj as JSON; kwargs go to json.dumps (and send's own: copy, track...)."""
         from zmqx.utils import jsonapi
 
         send_kwargs = {k: kwargs.pop(k) for k in ("copy", "track", "routing_id", "group")
                        if k in kwargs}
-        return self.send(jsonapi.dumps(obj, **kwargs), flags=flags, **send_kwargs)
+        tracker: MessageTracker | None = self.send(jsonapi.dumps(obj, **kwargs), flags=flags,
+                                                   **send_kwargs)
+        return tracker
 
-    def recv_json(self, flags: int = 0, **kwargs: object) -> object:
+    def recv_json(self, flags: int = 0, **kwargs: Any) -> Any:
         """Receive a JSON message; kwargs go to json.loads."""
         from zmqx.utils import jsonapi
 
         return self._deserialize(self.recv(flags), lambda data: jsonapi.loads(data, **kwargs))
 
     def send_serialized(
-        self, msg: object, serialize: object, flags: int = 0, copy: bool = True, **kwargs: object
-    ) -> object:
+        self,
+        msg: _T,
+        serialize: Callable[[_T], Iterable[Buffer]],
+        flags: int = 0,
+        copy: bool = True,
+        **kwargs: Any,
+    ) -> MessageTracker | None:
         """Send serialize(msg), a list of frames, as one multipart message."""
-        frames = serialize(msg)  # type: ignore[operator]
+        frames = serialize(msg)
         return self.send_multipart(frames, flags=flags, copy=copy, **kwargs)
 
-    def recv_serialized(self, deserialize: object, flags: int = 0, copy: bool = True) -> object:
-        """Receive a multipart message and return deserialize(frames)."""
+    def recv_serialized(
+        self, deserialize: Callable[[list[Any]], _T], flags: int = 0, copy: bool = True
+    ) -> _T:
+        """Receive a multipart message and return deserialize(frames): frames are
+        bytes, or Frames if copy=False."""
         return self._deserialize(self.recv_multipart(flags, copy=copy), deserialize)
 
-    def _deserialize(self, received: object, load: object) -> object:
+    def _deserialize(self, received: _R, load: Callable[[_R], _T]) -> _T:
         """load(received): the step after a receive that every recv_<kind> shares
         (zmqx.asyncio applies it to the future's result instead)."""
-        return load(received)  # type: ignore[operator]
+        return load(received)
 
     # ---- monitoring ----------------------------------------------------------
 
@@ -283,7 +325,7 @@ class Socket(_core.Socket):
 
     # ---- lifecycle -----------------------------------------------------------
 
-    def __enter__(self) -> Socket:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -349,7 +349,9 @@ cdef class Watcher:
 
     # ---- messages given back by cancelled receivers ------------------------
 
-    def give_back(self, Waiter w, result):
+    def give_back(self, Waiter waiter, result):
+        """Put a received message back at the front of the queue (see Waiter.give_back)."""
+        cdef Waiter w = waiter
         cdef list parts
         if self._holder is None:
             return

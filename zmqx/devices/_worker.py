@@ -105,7 +105,9 @@ class DeviceSockets:
             self.close()
             raise
 
-    def bind_random(self, role: str, addr: str, args: tuple, kwargs: dict) -> int:
+    def bind_random(
+        self, role: str, addr: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> int:
         self.open()
         port: int = self._socket(role).bind_to_random_port(addr, *args, **kwargs)
         return port
@@ -173,7 +175,7 @@ def _configure(sockets: DeviceSockets, conn: Connection) -> bool:
         if kind == "random":
             role, addr, args, kwargs = request[1:]
             try:
-                reply: tuple = ("port", sockets.bind_random(role, addr, args, kwargs))
+                reply: tuple[str, Any] = ("port", sockets.bind_random(role, addr, args, kwargs))
             except Exception as exc:  # noqa: BLE001 - raised again in the parent
                 reply = ("error", exc)
             _send(conn, reply)
@@ -181,7 +183,7 @@ def _configure(sockets: DeviceSockets, conn: Connection) -> bool:
             return True
 
 
-def _send(conn: Connection, message: tuple) -> None:
+def _send(conn: Connection, message: tuple[str, Any]) -> None:
     """Send to the parent; an exception that does not pickle goes as RuntimeError."""
     kind, value = message
     try:

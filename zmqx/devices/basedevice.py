@@ -53,10 +53,8 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from typing import Any
 
-    from zmqx.socket import Socket
-
     # (role, action, args): e.g. ("in", "bind", ("tcp://*:5555",))
-    Step = tuple[str, str, tuple]
+    Step = tuple[str, str, tuple[Any, ...]]
 
 __all__ = ["BackgroundDevice", "Device", "ProcessDevice", "ThreadDevice"]
 
@@ -132,7 +130,9 @@ class Device:
         self._socket_set.add(self._new_steps())
         return self._socket_set
 
-    def _bind_random(self, role: str, addr: str, args: tuple, kwargs: dict) -> int:
+    def _bind_random(
+        self, role: str, addr: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> int:
         self._check_configurable(role)
         return self._prepared_sockets().bind_random(role, addr, args, kwargs)
 
@@ -171,8 +171,9 @@ class Device:
 
     # ---- running -------------------------------------------------------------
 
-    def _run_loop(self, sockets: dict[str, Socket | None]) -> Any:
-        """Forward messages between the sockets until the device stops."""
+    def _run_loop(self, sockets: dict[str, Any]) -> Any:
+        """Forward messages between the sockets (by role; None for a role this
+        device lacks) until the device stops."""
         return device(self.device_type, sockets["in"], sockets["out"])
 
     def run_device(self) -> None:
@@ -235,7 +236,7 @@ class Device:
         return f"<{type(self).__module__}.{type(self).__name__} {state} at {id(self):#x}>"
 
 
-_NO_RESULT = object()
+_NO_RESULT: Any = object()
 
 
 class BackgroundDevice(Device):
@@ -275,7 +276,7 @@ class BackgroundDevice(Device):
             worker_end.close()
             raise
 
-    def _send(self, request: tuple) -> None:
+    def _send(self, request: tuple[Any, ...]) -> None:
         assert self._conn is not None
         self._conn.send((request, self._new_steps()))
 
@@ -292,7 +293,9 @@ class BackgroundDevice(Device):
         super()._check_configurable(role)
         self._check_not_started()
 
-    def _bind_random(self, role: str, addr: str, args: tuple, kwargs: dict) -> int:
+    def _bind_random(
+        self, role: str, addr: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> int:
         self._check_configurable(role)
         self._launch()
         self._send(("random", role, addr, args, kwargs))
@@ -302,7 +305,7 @@ class BackgroundDevice(Device):
         port: int = value
         return port
 
-    def _receive_reply(self) -> tuple:
+    def _receive_reply(self) -> tuple[Any, ...]:
         assert self._conn is not None
         while not self._conn.poll(0.1):
             if not self.launcher.is_alive():
@@ -310,7 +313,7 @@ class BackgroundDevice(Device):
                 raise RuntimeError(
                     f"the device's {self._worker_kind} ended while binding"
                 ) from self._error
-        reply: tuple = self._conn.recv()
+        reply: tuple[Any, ...] = self._conn.recv()
         if reply[0] == "done":  # the worker ended instead of answering
             self._result = self._error = reply[1]
             raise RuntimeError(

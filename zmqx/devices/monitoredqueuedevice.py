@@ -11,8 +11,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from zmqx.socket import Socket
-
 __all__ = [
     "MonitoredQueue",
     "MonitoredQueueBase",
@@ -44,7 +42,7 @@ class MonitoredQueueBase(ProxyBase):
         self._in_prefix = _as_bytes(in_prefix)
         self._out_prefix = _as_bytes(out_prefix)
 
-    def _run_loop(self, sockets: dict[str, Socket | None]) -> Any:
+    def _run_loop(self, sockets: dict[str, Any]) -> Any:
         return monitored_queue(
             sockets["in"], sockets["out"], sockets["mon"], self._in_prefix, self._out_prefix
         )

@@ -10,8 +10,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from zmqx.socket import Socket
-
 __all__ = ["ProcessProxy", "Proxy", "ProxyBase", "ThreadProxy"]
 
 PUB = constants.SocketType.PUB
@@ -46,7 +44,7 @@ class ProxyBase:
         port: int = self._bind_random("mon", addr, args, kwargs)  # type: ignore[attr-defined]
         return port
 
-    def _run_loop(self, sockets: dict[str, Socket | None]) -> Any:
+    def _run_loop(self, sockets: dict[str, Any]) -> Any:
         return proxy(sockets["in"], sockets["out"], sockets["mon"])
 
 

@@ -11,8 +11,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from zmqx.socket import Socket
-
 __all__ = [
     "ProcessProxySteerable",
     "ProxySteerable",
@@ -59,7 +57,7 @@ class ProxySteerableBase(ProxyBase):
         port: int = self._bind_random("ctrl", addr, args, kwargs)  # type: ignore[attr-defined]
         return port
 
-    def _run_loop(self, sockets: dict[str, Socket | None]) -> Any:
+    def _run_loop(self, sockets: dict[str, Any]) -> Any:
         return proxy_steerable(sockets["in"], sockets["out"], sockets["mon"], sockets["ctrl"])
 
 

@@ -16,7 +16,7 @@ def cast_int_addr(n: Any) -> int:
     if isinstance(n, int):
         return n
     try:
-        import cffi
+        import cffi  # type: ignore[import-untyped, import-not-found, unused-ignore]
     except ImportError:
         pass
     else:

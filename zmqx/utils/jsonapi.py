@@ -23,8 +23,9 @@ def dumps(o: object, **kwargs: Any) -> bytes:
     return json.dumps(o, **kwargs).encode("utf-8")
 
 
-def loads(s: bytes | str, **kwargs: Any) -> dict[str, Any] | list[Any] | str | float:
-    """Parse a JSON document given as UTF-8 ``bytes`` or as ``str``."""
+def loads(s: bytes | str, **kwargs: Any) -> Any:
+    """Parse a JSON document given as UTF-8 ``bytes`` or as ``str``: a dict, list,
+    str, int, float, bool or None."""
     if isinstance(s, bytes):
         s = s.decode("utf-8")
     return json.loads(s, **kwargs)

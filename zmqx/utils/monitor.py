@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TypedDict, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, overload
 
 if TYPE_CHECKING:
     import zmqx
@@ -40,9 +40,10 @@ def _as_event(n: int) -> int:
             return n
         _event_type = event_type
     try:
-        return event_type(n)
+        event: int = event_type(n)
     except ValueError:
         return n
+    return event
 
 
 def parse_monitor_message(msg: list[bytes]) -> _MonitorMessage:
@@ -62,9 +63,17 @@ def parse_monitor_message(msg: list[bytes]) -> _MonitorMessage:
     }
 
 
+class _AwaitingSocket(Protocol):
+    """A socket whose recv_multipart returns an awaitable (zmqx.asyncio's)."""
+
+    def recv_multipart(self, flags: int = 0) -> Awaitable[list[bytes]]: ...
+
+    def _deserialize(self, received: Any, load: Any) -> Any: ...
+
+
 @overload
 def recv_monitor_message(
-    socket: zmqx.asyncio.Socket, flags: int = 0
+    socket: _AwaitingSocket, flags: int = 0
 ) -> Awaitable[_MonitorMessage]: ...
 
 
@@ -73,7 +82,7 @@ def recv_monitor_message(socket: zmqx.Socket, flags: int = 0) -> _MonitorMessage
 
 
 def recv_monitor_message(
-    socket: zmqx.Socket, flags: int = 0
+    socket: zmqx.Socket | _AwaitingSocket, flags: int = 0
 ) -> _MonitorMessage | Awaitable[_MonitorMessage]:
     """Receive one event from a monitor socket and parse it.
 
@@ -81,4 +90,7 @@ def recv_monitor_message(
     For an asyncio socket, where ``recv_multipart`` returns an awaitable,
     an awaitable resolving to the parsed dict is returned instead.
     """
-    return socket._deserialize(socket.recv_multipart(flags), parse_monitor_message)
+    received: Any = socket.recv_multipart(flags)
+    parsed: _MonitorMessage | Awaitable[_MonitorMessage] = socket._deserialize(
+        received, parse_monitor_message)
+    return parsed

@@ -36,11 +36,11 @@ _SINGLE: Final[list[bytes]] = [bytes((c,)) for c in Z85CHARS]
 _PAIR: Final[list[bytes]] = [bytes((hi, lo)) for hi in Z85CHARS for lo in Z85CHARS]
 
 # Decoding table for bytes.translate: Z85 character -> digit, anything else -> 0xFF.
-_DECODE_TABLE = bytearray([_INVALID]) * 256
+_decode_table = bytearray([_INVALID]) * 256
 for _code, _value in Z85MAP.items():
-    _DECODE_TABLE[_code] = _value
-_DECODE_TABLE = bytes(_DECODE_TABLE)
-del _code, _value
+    _decode_table[_code] = _value
+_DECODE_TABLE = bytes(_decode_table)
+del _code, _value, _decode_table
 
 
 class _InvalidZ85Character(ValueError, KeyError):
