@@ -245,6 +245,28 @@ def test_curve_callback_decides(zmq, ctx, thread_auth, auth_log, curve_dirs, pro
     assert [key for _, key in provider.asked] == [client_keys[0], stranger[0]]
 
 
+class BrokenKeySet(KeySet):
+    def callback(self, domain, key):
+        if key not in self.keys:
+            raise LookupError("database unavailable")
+        return True
+
+
+@pytest.mark.zmqx_only
+def test_failing_credentials_provider_refuses_and_keeps_serving(zmq, ctx, thread_auth,
+                                                                auth_log, curve_dirs):
+    """A provider that raises refuses that peer; the authenticator goes on answering."""
+    client_keys = curve_dirs["client"]
+    thread_auth.configure_curve_callback("*", BrokenKeySet(client_keys[0]))
+    stranger = zmq.curve_keypair()
+    server, client = push_pull(ctx, zmq, *curve_opts(curve_dirs["server"], stranger))
+    assert not_delivered(server, client)
+    assert_denial_logged(auth_log, "Credentials provider failed")
+    assert any("database unavailable" in (r.exc_text or "") for r in auth_log.records)
+    server2, client2 = push_pull(ctx, zmq, *curve_opts(curve_dirs["server"], client_keys))
+    assert delivered(server2, client2)
+
+
 # ------------------------------------------------------------- ZAP protocol errors
 
 

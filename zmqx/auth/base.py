@@ -279,9 +279,14 @@ class Authenticator:
             provider = self._for_domain(self.credentials_providers, domain)
             if provider is None:
                 return False, b"Unknown domain"
-            answer = provider.callback(domain, z85_key)
-            if inspect.isawaitable(answer):
-                answer = await answer
+            try:
+                answer = provider.callback(domain, z85_key)
+                if inspect.isawaitable(answer):
+                    answer = await answer
+            except Exception:
+                # refuse the peer, but keep answering: libzmq waits for every reply
+                self.log.exception("The credentials provider for domain %r failed", domain)
+                return False, b"Credentials provider failed"
             return (True, b"OK") if answer else (False, b"Unknown key")
         keys = self._for_domain(self.certs, domain)
         if keys is None:
