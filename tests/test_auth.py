@@ -344,9 +344,13 @@ def test_context_destroyed_under_running_authenticator(zmq):
 # ------------------------------------------------------------- asyncio variants
 
 
-def async_module(zmq, name):
+def skip_without_zmqx_asyncio(zmq):
     if zmq.__name__ == "zmqx":
-        pytest.importorskip("zmqx.asyncio")  # the lead removes this after merging asyncio
+        pytest.importorskip("zmqx.asyncio")  # only until zmqx.asyncio is merged
+
+
+def async_module(zmq, name):
+    skip_without_zmqx_asyncio(zmq)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return auth_module(zmq, name)
@@ -395,8 +399,7 @@ def test_async_authenticators(zmq, curve_dirs, auth_log, variant):
 def test_ioloop_module_is_deprecated(zmq):
     import sys
 
-    if zmq.__name__ == "zmqx":
-        pytest.importorskip("zmqx.asyncio")
+    skip_without_zmqx_asyncio(zmq)
     sys.modules.pop(zmq.__name__ + ".auth.ioloop", None)
     with pytest.warns(DeprecationWarning):
         auth_module(zmq, "ioloop")

@@ -67,8 +67,10 @@ def sshd(tmp_path, monkeypatch):
     """A running sshd: {"server": "user@127.0.0.1:port", "keyfile": path, "port": n}."""
     if shutil.which("ssh-keygen") is None or not os.path.exists(SSHD):
         pytest.skip("OpenSSH is not installed (tools/setup-env.sh installs it)")
-    if os.geteuid() == 0 and not os.path.isdir(PRIVSEP_DIR):
-        os.makedirs(PRIVSEP_DIR, mode=0o755)
+    if os.geteuid() == 0:
+        # left in place, as Debian's sshd service leaves it: another sshd may be
+        # using it (each connection's unprivileged process is confined there)
+        os.makedirs(PRIVSEP_DIR, mode=0o755, exist_ok=True)
     home = tmp_path / "home"
     (home / ".ssh").mkdir(parents=True)
     _keygen(tmp_path / "host_key")
