@@ -280,6 +280,8 @@ def zap_request(*frames):
         (zap_request(b"NULL"), b"200"),
         ([b"2.0", b"id-1", b"", b"127.0.0.1", b"", b"NULL"], b"400"),  # unknown version
         ([b"1.0", b"id-1", b""], b"400"),  # too few frames
+        # no request id even: still answered (pyzmq leaves its REP socket stuck)
+        pytest.param([b"1.0"], b"400", marks=pytest.mark.zmqx_only),
         (zap_request(b"PLAIN", b"only-a-user"), b"400"),  # malformed credentials
         (zap_request(b"CURVE"), b"400"),
     ],
@@ -300,7 +302,7 @@ def test_zap_requests_answered_by_hand(zmq, ctx, request_frames, status):
         msg = authenticator.zap_socket.recv_multipart()
         asyncio.run(authenticator.handle_zap_message(msg))
         reply = req.recv_multipart()
-        assert reply[:3] == [b"1.0", b"id-1", status]
+        assert reply[:3] == [b"1.0", request_frames[1] if len(request_frames) > 1 else b"", status]
         assert len(reply) == 6
         req.close()
     finally:

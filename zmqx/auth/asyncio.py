@@ -45,8 +45,7 @@ class AsyncioAuthenticator(Authenticator):
         try:
             while True:
                 reply = await self._zap_reply(await sock.recv_multipart())
-                if reply is not None:
-                    await sock.send_multipart(reply)
+                await sock.send_multipart(reply)
         except zmqx.ZMQError as exc:
             # the socket was closed or the context terminated under the task
             self.log.debug("Asyncio authenticator stopped: %s", exc)

@@ -191,15 +191,17 @@ class Authenticator:
 
     async def handle_zap_message(self, msg: list[bytes]) -> None:
         """Answer one ZAP request (the frames received on `zap_socket`)."""
-        reply = await self._zap_reply(msg)
-        if reply is not None:
-            self.zap_socket.send_multipart(reply)
+        self.zap_socket.send_multipart(await self._zap_reply(msg))
 
-    async def _zap_reply(self, msg: list[bytes]) -> list[bytes] | None:
-        """The reply frames for request `msg` (None when it cannot be answered)."""
+    async def _zap_reply(self, msg: list[bytes]) -> list[bytes]:
+        """The reply frames for request `msg`.
+
+        Every request gets one, even a malformed one: the REP socket cannot
+        receive the next request before it has replied.
+        """
         if len(msg) < 6:
             self.log.error("Invalid ZAP request, %d frames instead of at least 6", len(msg))
-            return self._reply(msg[1], False, b"Not enough frames") if len(msg) >= 2 else None
+            return self._reply(msg[1] if len(msg) > 1 else b"", False, b"Not enough frames")
         version, request_id, raw_domain, raw_address, _identity, mechanism = msg[:6]
         credentials = msg[6:]
         if version != VERSION:
@@ -209,7 +211,10 @@ class Authenticator:
         address = raw_address.decode(self.encoding, "replace")
         expected = {b"PLAIN": 2, b"CURVE": 1, b"GSSAPI": 1}.get(mechanism, len(credentials))
         if len(credentials) != expected:
-            self.log.error("Invalid %s credentials: %d frames", mechanism.decode(), len(credentials))
+            self.log.error(
+                "Invalid %s credentials: %d frames", mechanism.decode("ascii", "replace"),
+                len(credentials),
+            )
             return self._reply(request_id, False, b"Invalid credentials")
 
         allowed, reason, user_id = await self._decide(domain, address, mechanism, credentials)

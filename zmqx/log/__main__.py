@@ -11,6 +11,7 @@ one). Ctrl-C stops it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -98,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         except KeyboardInterrupt:
             pass  # Ctrl-C is how this tool is meant to stop
         except BrokenPipeError:
-            sys.stdout = None  # type: ignore[assignment]  # the reader left: nothing to flush
+            # the reader left (e.g. `| head`): point stdout at /dev/null so that
+            # the flush at exit does not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -84,9 +84,9 @@ class PUBHandler(logging.Handler):
 
     def setRootTopic(self, root_topic: str | bytes) -> None:
         """Set `root_topic`. Subscribers must subscribe to a prefix of it to see anything."""
-        self._root_topic = root_topic.decode("utf-8") if isinstance(root_topic, bytes) else (
-            root_topic
-        )
+        if isinstance(root_topic, bytes):
+            root_topic = root_topic.decode("utf-8")
+        self._root_topic = root_topic
 
     def setFormatter(self, fmt: logging.Formatter | None, level: int = logging.NOTSET) -> None:
         """Use `fmt` for records of `level`, or for every level when `level` is NOTSET."""
