@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything zmqx needs on a fresh Debian machine, idempotently:
-# libzmq3-dev and pkg-config (apt-get, when missing), a venv in .venv, and zmqx
+# libzmq3-dev, pkg-config and OpenSSH (apt-get, when missing), a venv in .venv, and zmqx
 # built in place with its test dependencies. Prints the venv's python path last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,9 @@ command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 python3 -c "import venv, ensurepip" 2>/dev/null || need_apt+=(python3-venv)
 # `ip` lets the reliability tests build network namespaces for partition tests
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+# the ssh tunnel tests run their own sshd and connect to it with the ssh client
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || need_apt+=(openssh-client)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing ${need_apt[*]} with apt-get" >&2
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -29,7 +32,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing build and test dependencies" >&2
     $PY -m pip install -q --upgrade pip >&2
     $PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" >&2
-    $PY -m pip install -q pytest pytest-timeout hypothesis "pyzmq>=27" numpy psutil >&2
+    $PY -m pip install -q pytest pytest-timeout hypothesis "pyzmq>=27" numpy psutil \
+        paramiko pexpect "tornado>=6" gevent uvloop trio "anyio>=4" >&2
     # the typing test's checkers, pinned: new releases add checks (basedpyright bundles
     # pyright and node, so nothing is fetched from npm at run time)
     $PY -m pip install -q mypy==2.4.1 basedpyright==1.40.2 >&2
