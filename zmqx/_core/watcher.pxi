@@ -153,8 +153,11 @@ cdef class Watcher:
             future = self._done_type(**self._done_kwargs)
             future.set_result(result)
             return future
-        if flags & ZMQ_DONTWAIT or (op == OP_POLL and timeout_ms == 0):
-            return self._completed(0) if op == OP_POLL else self._failed(Again())
+        if op == OP_POLL:  # flags are the events wanted, not send/recv flags
+            if timeout_ms == 0:
+                return self._completed(0)
+        elif flags & ZMQ_DONTWAIT:
+            return self._failed(Again())
         return self.enqueue(op, payload, flags, copy, track, nbytes, timeout_ms)
 
     def attempt(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
@@ -185,7 +188,7 @@ cdef class Watcher:
             payload = checked_parts(payload)
         w.op = op
         w.payload = payload
-        w.flags = flags & ~ZMQ_DONTWAIT
+        w.flags = flags if op == OP_POLL else flags & ~ZMQ_DONTWAIT
         w.copy = copy
         w.track = track
         w.nbytes = nbytes
