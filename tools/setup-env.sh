@@ -30,6 +30,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     $PY -m pip install -q --upgrade pip >&2
     $PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" >&2
     $PY -m pip install -q pytest pytest-timeout hypothesis "pyzmq>=27" numpy psutil >&2
+    # the CLI's optional extra (zmqx[cli]): progress bars and tables, benchmark charts
+    $PY -m pip install -q "rich>=13" "matplotlib>=3.5" >&2
     touch "$stamp"
 fi
 # Build the compiled core in place (Cython recompiles only what changed).
