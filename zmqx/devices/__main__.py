@@ -119,9 +119,9 @@ def add_role_options(parser: argparse.ArgumentParser, role: str, default_type: s
 
 
 def build_parser(
-    prog: str = PROG,
+    prog: str = PROG, parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser
 ) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    parser = argparse.ArgumentParser(
+    parser = parser_class(
         prog=prog,
         description="Run a ZeroMQ device in the foreground until Ctrl-C or SIGTERM.",
         epilog=f"'{prog} DEVICE --help' lists a device's options.",
@@ -221,12 +221,17 @@ def on_sigterm(signum: int, frame: object) -> None:
     raise Stopped()
 
 
-def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    prog: str = PROG,
+    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> int:
     """Run the device the command line ``argv`` describes; returns the exit status.
 
-    ``prog`` names the command in help and messages (``zmqx device`` reuses this).
+    ``prog`` names the command in help and messages and ``parser_class`` parses it
+    (``zmqx device`` reuses this with its own).
     """
-    parser, subs = build_parser(prog)
+    parser, subs = build_parser(prog, parser_class)
     args = parser.parse_args(argv)
     for role in ("in", "out"):
         if not getattr(args, f"{role}_bind") and not getattr(args, f"{role}_connect"):

@@ -1,0 +1,29 @@
+"""``zmqx bench``: the benchmark suite of ``zmqx.benchmarks`` on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from zmqx.benchmarks.command import DESCRIPTION, add_arguments
+
+    parser = subparsers.add_parser(
+        "bench",
+        help="benchmark zmqx against pyzmq and C on this machine (table, chart)",
+        description=DESCRIPTION,
+    )
+    add_arguments(parser)
+    parser.set_defaults(run=run, parser=parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from zmqx.benchmarks.command import run as run_suite
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return run_suite(args, args.parser)
+    except KeyboardInterrupt:
+        print("zmqx bench: interrupted", flush=True)
+        return 130
