@@ -25,6 +25,7 @@ DEFAULT_DELIMITER = "\t"
 
 _SHORT_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 _SHORT_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.|$)", re.DOTALL)
 
 
@@ -111,7 +112,11 @@ class JsonFormat:
                 parts.append(frame.decode("utf-8"))
             except UnicodeDecodeError:
                 parts.append({"base64": base64.b64encode(frame).decode("ascii")})
-        return json.dumps(parts, ensure_ascii=False)
+        # readable non-ASCII text, but unprintable characters (U+2028...) escaped
+        text = json.dumps(parts, ensure_ascii=False)
+        return _NON_ASCII.sub(
+            lambda m: m.group() if m.group().isprintable() else json.dumps(m.group())[1:-1], text
+        )
 
     def parse(self, line: str) -> list[bytes]:
         try:

@@ -168,12 +168,18 @@ class SocketCommand:
             if getattr(self.args, "delay", 0) > 0:
                 time.sleep(self.args.delay)
             loop = getattr(self, "_" + self.kind.role)
-            loop(sock)
-            sock.close()  # waits up to --linger for unsent messages
+            try:
+                loop(sock)
+            except InputError:
+                # a closed socket keeps --linger (destroy below only cuts open ones):
+                # what was sent before the bad stdin line is still delivered
+                sock.close()
+                raise
+            sock.close()
         except BaseException:
             ctx.destroy(linger=0)  # interrupted or failed: close at once
             raise
-        ctx.term()
+        ctx.term()  # waits up to --linger for unsent messages
         return 0
 
     # -- the loops, one per role ---------------------------------------------------------
