@@ -155,7 +155,9 @@ def test_console_script_and_python_m_agree():
     script = os.path.join(os.path.dirname(sys.executable), "zmqx")
     if not os.path.exists(script):
         pytest.skip("zmqx console script not installed next to this python")
-    via_script = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=15)
+    via_script = subprocess.run(
+        [script, "--help"], capture_output=True, text=True, timeout=15, check=False
+    )
     assert via_script.returncode == 0
     assert via_script.stdout == run_cli("--help").stdout
 
@@ -363,8 +365,6 @@ def test_monitor_sees_connect_and_disconnect(cli, zmq, ctx):
         assert record["endpoint"] == f"tcp://127.0.0.1:{port}"
         seen.append(record["event"])
     assert "CONNECTED" in seen
-    connected = next(r for r in seen if r == "CONNECTED")
-    assert connected
     server.close(linger=0)
     while True:
         record = json.loads(mon.stdout_line())
@@ -451,34 +451,29 @@ def test_keygen_writes_certificates(tmp_path):
 
 @pytest.mark.timeout(40)
 def test_device_runs_the_devices_code(cli, zmq, ctx):
-    c = Cli(
+    c = cli(
         "device", "streamer", "--in-bind", "tcp://127.0.0.1:*", "--out-bind", "tcp://127.0.0.1:*"
     )
-    try:
-        deadline_line = None
-        for _ in range(200):
-            if c.err_lines:
-                deadline_line = c.err_lines[0]
-                break
-            threading.Event().wait(0.05)
-        assert deadline_line, "no banner"
-        match = re.match(
-            r"^zmqx device: streamer running; in PULL bind (\S+); out PUSH bind (\S+) "
-            r"\(Ctrl-C to stop\)$",
-            deadline_line,
-        )
-        assert match, deadline_line
-        push = ctx.socket(zmq.PUSH)
-        push.connect(match.group(1))
-        pull = ctx.socket(zmq.PULL)
-        pull.rcvtimeo = 10000
-        pull.connect(match.group(2))
-        push.send_multipart([b"through", b"\x00"])
-        assert pull.recv_multipart() == [b"through", b"\x00"]
-        rc, err = c.interrupt()
-        assert rc == 130 and "Traceback" not in err
-    finally:
-        c.kill()
+    for _ in range(300):  # the banner comes once the sockets are bound
+        if c.err_lines or c.proc.poll() is not None:
+            break
+        threading.Event().wait(0.05)
+    assert c.err_lines, "no banner"
+    match = re.match(
+        r"^zmqx device: streamer running; in PULL bind (\S+); out PUSH bind (\S+) "
+        r"\(Ctrl-C to stop\)$",
+        c.err_lines[0],
+    )
+    assert match, c.err_lines
+    push = ctx.socket(zmq.PUSH)
+    push.connect(match.group(1))
+    pull = ctx.socket(zmq.PULL)
+    pull.rcvtimeo = 10000
+    pull.connect(match.group(2))
+    push.send_multipart([b"through", b"\x00"])
+    assert pull.recv_multipart() == [b"through", b"\x00"]
+    rc, err = c.interrupt()
+    assert rc == 130 and "Traceback" not in err
 
 
 @pytest.mark.timeout(40)

@@ -10,7 +10,8 @@ read back into exactly the same frames:
     \\uXXXX \\UXXXXXXXX   a code point, as UTF-8 (for unprintable or delimiter characters)
 
 Every character of the delimiter is escaped inside frames, so the delimiter only
-ever separates frames.  JSON form (``--json``): a JSON array per message, one
+ever separates frames (it may not contain a backslash, a line break, or ASCII letters
+or digits, which escapes are made of).  JSON form (``--json``): a JSON array per message, one
 string per frame, or ``{"base64": "..."}`` for a frame that is not UTF-8.
 """
 
@@ -58,8 +59,12 @@ class TextFormat:
     def __init__(self, delimiter: str = DEFAULT_DELIMITER) -> None:
         if not delimiter:
             raise ValueError("the delimiter cannot be empty")
-        if "\\" in delimiter or "\n" in delimiter:
-            raise ValueError("the delimiter cannot contain a backslash or a newline")
+        # escapes are made of a backslash, ASCII letters and digits: a delimiter made of
+        # none of those never shows up inside an escaped frame
+        if any(ch in "\\\n\r" or (ch.isascii() and ch.isalnum()) for ch in delimiter):
+            raise ValueError(
+                "the delimiter cannot contain a backslash, a line break, or ASCII letters or digits"
+            )
         self.delimiter = delimiter
         self._special = _needs_escape(delimiter)
 
