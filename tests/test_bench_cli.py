@@ -171,10 +171,19 @@ def test_without_rich_and_matplotlib_it_runs_plainly(tmp_path):
 @pytest.mark.timeout(120)
 def test_with_rich_on_a_terminal_it_draws_a_table(tmp_path):
     pytest.importorskip("rich")
-    env = dict(os.environ, FORCE_COLOR="1", COLUMNS="200")
-    out = bench("--quick", "--rounds", "1", "--only", "getsockopt_rcvmore", env=env)
+    wide = dict(os.environ, FORCE_COLOR="1", COLUMNS="200")
+    out = bench("--quick", "--rounds", "1", "--only", "getsockopt_rcvmore", env=wide)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "┏" in out.stdout and "getsockopt_rcvmore" in out.stdout
+    table = out.stdout[out.stdout.index("benchmark") :]
+    assert "\u2500" * 40 in table and "\x1b[" in table  # rich's rule, and styling
+    assert "\x1b[" in out.stderr  # the progress bar
+    # too narrow for every figure: the plain table instead of a squeezed one
+    narrow = dict(wide, COLUMNS="60")
+    out = bench("--quick", "--rounds", "1", "--only", "getsockopt_rcvmore", env=narrow)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    assert ["benchmark", "unit", "pyzmq"] in [line.split()[:3] for line in lines]
+    assert ["getsockopt_rcvmore", "ns/call"] in [line.split()[:2] for line in lines]
 
 
 @pytest.mark.timeout(60)

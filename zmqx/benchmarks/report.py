@@ -195,13 +195,20 @@ class RichReporter(PlainReporter):
         self.progress.stop()
 
     def table(self, results: list[dict[str, Any]], notes: list[str]) -> None:
+        from rich import box
+        from rich.measure import Measurement
         from rich.table import Table
 
-        table = Table(*COLUMNS)
+        table = Table(*COLUMNS, box=box.SIMPLE_HEAD)
         style = {"PASS": "green", "FAIL": "red", "ERROR": "red", "SKIP": "yellow"}
         for row in table_rows(results):
             row[7] = f"[{style.get(row[7], 'default')}]{row[7]}[/]"
             table.add_row(*row)
+        unbounded = self.out.options.update_width(10_000)
+        if Measurement.get(self.out, unbounded, table).maximum > self.out.width:
+            # squeezed into a narrow terminal, rich would cut the figures short
+            super().table(results, notes)
+            return
         self.out.print(table)
         for note in notes:
             self.out.print(note, highlight=False, soft_wrap=True)
