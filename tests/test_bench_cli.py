@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -229,3 +231,35 @@ def test_make_bench_wrapper_lists_the_same_cases():
     assert [line.split()[0] for line in out.stdout.splitlines()] == [
         case.name for case in all_cases()
     ]
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_stops_the_suite_and_its_measurements(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zmqx", "bench", "--plain", "--only", "throughput_tcp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # wait until a measurement process is running
+        deadline = 600
+        while deadline:
+            children = psutil.Process(proc.pid).children(recursive=True)
+            if any("measure" in " ".join(c.cmdline()) for c in children if c.is_running()):
+                break
+            deadline -= 1
+            threading.Event().wait(0.05)
+        assert deadline, "no measurement started"
+        measuring = [c for c in children if "measure" in " ".join(c.cmdline())]
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "zmqx bench: interrupted"
+    _, alive = psutil.wait_procs(measuring, timeout=10)
+    assert not alive, alive

@@ -235,6 +235,22 @@ def test_pub_topic_reaches_subscriber(cli):
 
 
 @pytest.mark.timeout(40)
+def test_binary_topic_written_with_escapes(cli, zmq, ctx):
+    pub = ctx.socket(zmq.PUB)
+    port = pub.bind_to_random_port("tcp://127.0.0.1")
+    sub = cli("sub", "--topic", "\\x00\\xff", "-n", "1", f"tcp://127.0.0.1:{port}")
+    deadline = 100
+    while sub.proc.poll() is None and deadline:  # until the subscription has arrived
+        pub.send_multipart([b"\x00\xffkey", b"v"])
+        pub.send_multipart([b"\x00other", b"no"])
+        deadline -= 1
+        threading.Event().wait(0.1)
+    rc, out, err = sub.finish()
+    assert rc == 0, err
+    assert out == "\\x00\\xffkey\tv\n"
+
+
+@pytest.mark.timeout(40)
 def test_dealer_and_router_talk_both_ways(cli):
     router = cli("router", "--bind", "tcp://127.0.0.1:*", stdin=subprocess.PIPE)
     dealer = cli(
@@ -291,6 +307,9 @@ def test_frames_exact_against_in_process_sockets(cli, zmq, ctx):
         ["pull", "--nosuchflag", "tcp://127.0.0.1:5"],
         ["pull"],
         ["pull", "-n", "0", "tcp://127.0.0.1:5"],
+        ["monitor", "-n", "x", "tcp://127.0.0.1:5"],
+        ["sub", "--topic", "bad\\q", "tcp://127.0.0.1:5"],
+        ["pub", "--topic", "a", "--topic", "b", "tcp://127.0.0.1:5"],
         ["pull", "--json", "-d", ",", "tcp://127.0.0.1:5"],
         ["rep", "--reply", "bad\\q", "tcp://127.0.0.1:5"],
         ["keygen", "somename"],

@@ -167,5 +167,5 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     try:
         return run(args, parser)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("benchmarks: interrupted", file=sys.stderr)
         return 130

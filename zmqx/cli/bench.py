@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import signal
+
+from .common import run_command
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,9 +22,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from zmqx.benchmarks.command import run as run_suite
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        return run_suite(args, args.parser)
-    except KeyboardInterrupt:
-        print("zmqx bench: interrupted", flush=True)
-        return 130
+    return run_command(lambda: run_suite(args, args.parser), "zmqx bench")

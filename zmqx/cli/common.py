@@ -25,6 +25,7 @@ __all__ = [
     "add_socket_options",
     "attach",
     "open_socket",
+    "positive_int",
     "run_command",
     "socket_type",
 ]
@@ -76,6 +77,17 @@ def add_socket_options(parser: argparse.ArgumentParser) -> None:
         help="set a socket option before connecting, e.g. -o sndhwm=100 -o routing_id=me "
         "(repeatable; integers for numeric options, text otherwise)",
     )
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def set_option(sock: zmqx.Socket, text: str) -> None:

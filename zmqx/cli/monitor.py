@@ -22,6 +22,7 @@ from .common import (
     add_socket_options,
     attach,
     open_socket,
+    positive_int,
     run_command,
     socket_type,
 )
@@ -65,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="comma-separated events to show (default: all); "
         f"known: {', '.join(n.lower() for n in _EVENT_NAMES)}",
     )
-    parser.add_argument("-n", "--count", type=int, metavar="N", help="exit after N events")
+    parser.add_argument("-n", "--count", type=positive_int, metavar="N", help="exit after N events")
     parser.add_argument("--json", action="store_true", help="print JSON objects")
     parser.set_defaults(run=run)
 
@@ -129,8 +130,6 @@ def run(args: argparse.Namespace) -> int:
 
     def body() -> int:
         mask = event_mask(args.events)
-        if args.count is not None and args.count < 1:
-            raise UsageError("--count must be at least 1")
         left = args.count
         ctx = zmqx.Context()
         try:

@@ -29,9 +29,10 @@ from .common import (
     add_socket_options,
     attach,
     open_socket,
+    positive_int,
     run_command,
 )
-from .frames import FormatError, MessageFormat, message_format
+from .frames import FormatError, MessageFormat, decode_frame, message_format
 
 
 class Kind(NamedTuple):
@@ -78,12 +79,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                 action="append",
                 metavar="TOPIC",
                 help="sub: subscribe to TOPIC (repeatable; default: everything); "
-                "pub: send TOPIC as the first frame of every message",
+                "pub: send TOPIC as the first frame of every message (escapes like \\xHH "
+                "allowed)",
             )
         parser.add_argument(
             "-n",
             "--count",
-            type=_count,
+            type=positive_int,
             metavar="N",
             help="exit after N messages (received, or sent for pub/push)",
         )
@@ -124,13 +126,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.set_defaults(run=run, kind=name)
 
 
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
     prog = f"zmqx {args.kind}"
     return run_command(lambda: SocketCommand(args, prog).run(), prog)
@@ -150,8 +145,11 @@ class SocketCommand:
                 self.reply = self.format.parse(args.reply)
         except (ValueError, FormatError) as exc:
             raise UsageError(str(exc)) from None
-        self.topic_frame = [args.topic[0].encode()] if args.kind == "pub" and args.topic else []
-        if args.kind == "pub" and args.topic and len(args.topic) > 1:
+        try:  # topics may hold any bytes, written with the escapes of messages
+            self.topics = [decode_frame(topic) for topic in getattr(args, "topic", None) or []]
+        except FormatError as exc:
+            raise UsageError(f"--topic: {exc}") from None
+        if args.kind == "pub" and len(self.topics) > 1:
             raise UsageError("pub takes one --topic")
         self.left = args.count  # messages still to handle, or None for no limit
         self.line_number = 0
@@ -161,8 +159,8 @@ class SocketCommand:
         try:
             options: list[tuple[int, object]] = [(zmqx.LINGER, self.args.linger)]
             if self.kind.socket_type == zmqx.SUB:
-                for topic in self.args.topic or [""]:
-                    options.append((zmqx.SUBSCRIBE, topic.encode()))
+                for topic in self.topics or [b""]:
+                    options.append((zmqx.SUBSCRIBE, topic))
             sock = open_socket(ctx, self.kind.socket_type, self.args, options)
             attach(sock, self.args, self.prog)
             if getattr(self.args, "delay", 0) > 0:
@@ -186,7 +184,7 @@ class SocketCommand:
 
     def _send(self, sock: zmqx.Socket) -> None:
         for frames in self._stdin_messages():
-            sock.send_multipart(self.topic_frame + frames)
+            sock.send_multipart(self.topics + frames)
             if self._counted():
                 return
 
