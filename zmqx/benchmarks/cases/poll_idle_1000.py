@@ -66,7 +66,7 @@ def check_poller_still_works(zmq, ctx, poller, socks) -> None:
     push.close()
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     p = H.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--sockets", type=int, default=1000)
     p.add_argument("--number", type=int, default=0, help="calls per repeat (0 = calibrate)")

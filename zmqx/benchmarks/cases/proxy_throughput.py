@@ -159,7 +159,7 @@ def run_py(args) -> dict:
     return res
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     res = run_c(args) if args.impl == "c" else run_py(args)
     name = "proxy_throughput" if args.mode == "proxy" else "monitored_queue"

@@ -119,7 +119,7 @@ def client_py(args, endpoint: str) -> dict:
     return {"us": (t1 - t0) * 1e6 / args.count, "seconds": t1 - t0}
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     if args.role == "server":
         run_py_server(args)

@@ -161,7 +161,7 @@ def run_receiver_py(args) -> dict:
     return {"rate": H.median(rates), "overall_rate": (n - 1) / dt, "seconds": dt, "count": n - 1}
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     if args.role == "send":
         if args.impl == "c":

@@ -32,7 +32,7 @@ CASE = Case(
 )
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     p = H.base_parser(__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=20_000)
     p.add_argument("--size", type=int, default=1 << 20)
