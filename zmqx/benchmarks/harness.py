@@ -32,6 +32,7 @@ class BenchSkip(Exception):
 
 
 def base_parser(description: str, impls=PY_IMPLS) -> argparse.ArgumentParser:
+    """An argument parser with the ``--impl`` option every case takes."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--impl", choices=impls, default="zmq", help="module to measure")
     return p
@@ -53,6 +54,7 @@ def load_impl(name: str):
 
 
 def emit(bench: str, impl: str, value: float, unit: str, **extra) -> None:
+    """Print the one JSON line that reports a measurement."""
     rec = {"bench": bench, "impl": impl, "value": value, "unit": unit}
     rec.update(extra)
     sys.stdout.write(json.dumps(rec) + "\n")
@@ -108,6 +110,7 @@ def _zmq_flags() -> list[str]:
 
 
 def find_cc() -> str | None:
+    """The C compiler to build baselines with ($CC, cc, gcc or clang), or None."""
     for cc in (os.environ.get("CC"), "cc", "gcc", "clang"):
         if cc and shutil.which(cc):
             return cc
@@ -159,6 +162,7 @@ def c_binary(name: str) -> str:
 
 
 def spawn(cmd: list[str], **kw) -> subprocess.Popen:
+    """Start a child process with text pipes for stdout and stderr."""
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
@@ -196,6 +200,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def last_json(text: str) -> dict:
+    """The last JSON object line of a child's output."""
     for line in reversed(text.splitlines()):
         line = line.strip()
         if line.startswith("{"):
@@ -250,6 +255,7 @@ def timed_calls(fn, n: int, chunks: int = 10):
 
 
 def median(values):
+    """The median of ``values``."""
     import statistics
 
     return statistics.median(values)

@@ -52,6 +52,7 @@ def header_lines(setup: Setup, options: Options) -> list[tuple[str, str]]:
 
 
 def table_rows(results: list[dict[str, Any]]) -> list[list[str]]:
+    """The table's cells, one list of strings per result."""
     rows = []
     for res in results:
         ratio, spread, busy = res["ratio"], res["spread"], res["other_cpu"]
@@ -117,14 +118,17 @@ class PlainReporter:
     """Progress as one stderr line per measurement; the table as aligned text."""
 
     def header(self, lines: list[tuple[str, str]]) -> None:
+        """Print what is measured and where."""
         for label, text in lines:
             print(f"{label:9} {text}", flush=True)
         print()
 
     def start(self, total: int) -> None:
+        """Measuring begins: ``total`` measurements are planned."""
         self.total, self.done = total, 0
 
     def sample(self, case: Case, rnd: int, rounds: int, who: str, text: str) -> None:
+        """One measurement is done (``text``: its figure, or why there is none)."""
         self.done += 1
         if text:
             print(
@@ -135,9 +139,10 @@ class PlainReporter:
             )
 
     def stop(self) -> None:
-        pass
+        """Measuring is over (or was interrupted)."""
 
     def table(self, results: list[dict[str, Any]], notes: list[str]) -> None:
+        """Print the results and the notes under them."""
         rows = table_rows(results)
         widths = [max(len(str(x)) for x in col) for col in zip(COLUMNS, *rows)]
         line = "  ".join(h.ljust(w) for h, w in zip(COLUMNS, widths))
@@ -160,11 +165,13 @@ class RichReporter(PlainReporter):
         self.err = Console(stderr=True)
 
     def header(self, lines: list[tuple[str, str]]) -> None:
+        """Print what is measured and where."""
         for label, text in lines:
             self.out.print(f"[bold]{label:9}[/bold] {text}", highlight=False)
         self.out.print()
 
     def start(self, total: int) -> None:
+        """Measuring begins: ``total`` measurements are planned."""
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -185,6 +192,7 @@ class RichReporter(PlainReporter):
         self.progress.start()
 
     def sample(self, case: Case, rnd: int, rounds: int, who: str, text: str) -> None:
+        """One measurement is done (``text``: its figure, or why there is none)."""
         self.progress.update(
             self.task, advance=1, description=f"{case.name} round {rnd + 1}/{rounds} {who}"
         )
@@ -192,9 +200,11 @@ class RichReporter(PlainReporter):
             self.progress.console.print(f"{case.name} [{who}] {text}", highlight=False)
 
     def stop(self) -> None:
+        """Measuring is over (or was interrupted)."""
         self.progress.stop()
 
     def table(self, results: list[dict[str, Any]], notes: list[str]) -> None:
+        """Print the results and the notes under them."""
         from rich import box
         from rich.measure import Measurement
         from rich.table import Table

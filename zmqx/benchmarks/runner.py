@@ -53,6 +53,7 @@ class Options:
     timeout: float = 0  # per measurement; 0: the case's own
 
     def round_count(self) -> int:
+        """Rounds per case (before a case's extra rounds)."""
         return self.rounds or (2 if self.quick else 4)
 
 
@@ -84,6 +85,7 @@ SampleCallback = Callable[[Case, int, int, str, str], None]
 
 
 def make_env(extra_path: str | None) -> dict[str, str]:
+    """This process's environment with ``extra_path`` put first on PYTHONPATH."""
     env = os.environ.copy()
     if extra_path:
         old = env.get("PYTHONPATH")
@@ -188,6 +190,7 @@ class ForeignLoad:
 
     @staticmethod
     def mark() -> tuple[float, float, float] | None:
+        """(time, busy CPU seconds of the machine, CPU seconds of this run), or None."""
         import resource
 
         try:
@@ -204,11 +207,13 @@ class ForeignLoad:
 
     @staticmethod
     def between(a: Any, b: Any) -> float | None:
+        """Average CPUs used by other processes between two marks."""
         if a is None or b is None or b[0] <= a[0]:
             return None
         return max(0.0, ((b[1] - a[1]) - (b[2] - a[2])) / (b[0] - a[0]))
 
     def total(self) -> float | None:
+        """Average CPUs used by other processes since this object was made."""
         return self.between(self.t0, self.mark())
 
 

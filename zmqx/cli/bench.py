@@ -8,6 +8,7 @@ from .common import run_command
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the bench subcommand, with the suite's own options."""
     from zmqx.benchmarks.command import DESCRIPTION, add_arguments
 
     parser = subparsers.add_parser(
@@ -20,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``zmqx bench``; returns the exit status."""
     from zmqx.benchmarks.command import run as run_suite
 
     return run_command(lambda: run_suite(args, args.parser), "zmqx bench")

@@ -10,7 +10,8 @@ PROG = "zmqx device"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    # listed for `zmqx --help` only: main() hands `zmqx device ...` to run() unparsed
+    """List the device subcommand in ``zmqx --help``."""
+    # listed only: main() hands `zmqx device ...` to run() unparsed
     subparsers.add_parser(
         "device",
         help="run a device: queue, forwarder, streamer, monitored-queue, proxy, steerable",

@@ -111,6 +111,7 @@ class JsonFormat:
     """A JSON array per message: a string per UTF-8 frame, {"base64": ...} otherwise."""
 
     def format(self, frames: list[bytes]) -> str:
+        """A message as one line of JSON (without the newline)."""
         parts: list[object] = []
         for frame in frames:
             try:
@@ -124,6 +125,7 @@ class JsonFormat:
         )
 
     def parse(self, line: str) -> list[bytes]:
+        """The frames a JSON line describes; FormatError if it describes none."""
         try:
             value = json.loads(line)
         except ValueError as exc:

@@ -31,6 +31,7 @@ _SECRET_ADVICE = "Keep this file private: it holds the secret key."
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the keygen subcommand."""
     parser = subparsers.add_parser(
         "keygen",
         help="print a CURVE key pair, or write it as certificate files",
@@ -86,6 +87,7 @@ def write_certificates(directory: str, name: str, force: bool = False) -> tuple[
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``zmqx keygen``; returns the exit status."""
     prog = "zmqx keygen"
 
     def body() -> int:

@@ -44,6 +44,7 @@ _EVENT_NAMES = [
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the monitor subcommand."""
     parser = subparsers.add_parser(
         "monitor",
         help="print a socket's events (connected, disconnected, handshake failed...)",
@@ -104,6 +105,7 @@ def describe_value(event: int, value: int) -> str:
 
 
 def event_record(message: dict) -> dict:
+    """A parsed monitor message as a dict: time, event name, endpoint, value, detail."""
     event, value = int(message["event"]), int(message["value"])
     try:
         name = Event(event).name or str(event)
@@ -119,6 +121,7 @@ def event_record(message: dict) -> dict:
 
 
 def format_line(record: dict) -> str:
+    """An event record as one readable line."""
     stamp = time.strftime("%H:%M:%S", time.localtime(record["time"]))
     millis = int(record["time"] * 1000) % 1000
     text = f"{stamp}.{millis:03d} {record['event']:<26} {record['endpoint']}"
@@ -126,6 +129,7 @@ def format_line(record: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``zmqx monitor``; returns the exit status."""
     prog = "zmqx monitor"
 
     def body() -> int:

@@ -127,6 +127,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run a socket command (pub, sub, ...); returns the exit status."""
     prog = f"zmqx {args.kind}"
     return run_command(lambda: SocketCommand(args, prog).run(), prog)
 
@@ -155,6 +156,7 @@ class SocketCommand:
         self.line_number = 0
 
     def run(self) -> int:
+        """Run a socket command (pub, sub, ...); returns the exit status."""
         ctx = zmqx.Context()
         try:
             options: list[tuple[int, object]] = [(zmqx.LINGER, self.args.linger)]

@@ -28,6 +28,7 @@ CASE = Case(
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
     p = H.base_parser(__doc__.splitlines()[0])
     p.add_argument("--number", type=int, default=0, help="calls per repeat (0 = calibrate)")
     p.add_argument(

@@ -39,6 +39,7 @@ CHILD = (
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
     p = H.base_parser(__doc__.splitlines()[0])
     p.add_argument("-n", "--n", type=int, default=15, help="fresh processes (>= 10 advised)")
     args = p.parse_args(argv)

@@ -28,6 +28,7 @@ CASE = Case(
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
     p = H.base_parser(__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=1_000_000)
     p.add_argument("--size", type=int, default=64)

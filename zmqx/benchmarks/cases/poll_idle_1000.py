@@ -30,6 +30,7 @@ CASE = Case(
 
 
 def run_c(args) -> None:
+    """Measure plain zmq_poll over the same sockets (the C program)."""
     exe = H.c_binary("poll_idle")
     ms = str(max(1, int(args.min_time * 1000)))
     proc = H.spawn([exe, str(args.sockets), str(args.repeat), ms])
@@ -67,6 +68,7 @@ def check_poller_still_works(zmq, ctx, poller, socks) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
     p = H.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--sockets", type=int, default=1000)
     p.add_argument("--number", type=int, default=0, help="calls per repeat (0 = calibrate)")

@@ -44,6 +44,7 @@ CASE = Case(
 
 
 def parser():
+    """The options of this case."""
     p = H.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--mode", choices=("proxy", "monitored"), default="proxy")
     p.add_argument("--count", type=int, default=2_000_000)
@@ -84,6 +85,7 @@ def run_peers(args, frontend: str, backend: str, proxy_problem) -> dict:
 
 
 def run_c(args) -> dict:
+    """Measure libzmq's own zmq_proxy (the C program) between the C peers."""
     cmd = [H.c_binary("proxy"), "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"]
     if args.mode == "monitored":
         cmd.append("inproc://bench-capture")
@@ -102,6 +104,7 @@ def run_c(args) -> dict:
 
 
 def run_py(args) -> dict:
+    """Measure the binding's proxy, run in a thread of this process, between the C peers."""
     zmq = H.load_impl(args.impl)
     if args.mode == "monitored":
         try:
@@ -160,6 +163,7 @@ def run_py(args) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
     args = parser().parse_args(argv)
     res = run_c(args) if args.impl == "c" else run_py(args)
     name = "proxy_throughput" if args.mode == "proxy" else "monitored_queue"

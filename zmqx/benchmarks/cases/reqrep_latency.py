@@ -32,6 +32,7 @@ CASE = Case(
 
 
 def parser():
+    """The options of this case."""
     p = H.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--role", choices=("client", "server"), default="client")
     p.add_argument("--server", choices=("c", "same"), default="c")
@@ -43,6 +44,7 @@ def parser():
 
 
 def run_py_server(args) -> None:
+    """A Python REP echo server (when there is no C one); exits when idle."""
     zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
     s = ctx.socket(zmq.REP)
@@ -81,6 +83,7 @@ def start_server(args):
 
 
 def client_c(args, endpoint: str) -> dict:
+    """Measure with the C client."""
     exe = H.c_binary("reqrep_latency")
     proc = H.spawn([exe, "client", endpoint, str(args.count), str(args.size), str(args.warmup)])
     out, err = H.reap(proc, 120)
@@ -91,6 +94,7 @@ def client_c(args, endpoint: str) -> dict:
 
 
 def client_py(args, endpoint: str) -> dict:
+    """Measure with the binding's REQ client."""
     zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
     s = ctx.socket(zmq.REQ)
@@ -120,6 +124,7 @@ def client_py(args, endpoint: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
     args = parser().parse_args(argv)
     if args.role == "server":
         run_py_server(args)

@@ -34,6 +34,7 @@ CASE = Case(
 
 
 def parser():
+    """The options of this case."""
     p = H.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--role", choices=("recv", "send"), default="recv")
     p.add_argument("--endpoint", default="tcp://127.0.0.1:*")
@@ -52,6 +53,7 @@ def parser():
 
 
 def run_sender(args) -> None:
+    """The sending side: connect a PUSH socket and send COUNT messages."""
     zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
     s = ctx.socket(zmq.PUSH)
@@ -74,6 +76,7 @@ def run_sender(args) -> None:
 
 
 def start_sender(args, endpoint: str):
+    """Start the sender process (Python or C) towards ``endpoint``."""
     common = [
         "--endpoint",
         endpoint,
@@ -92,6 +95,7 @@ def start_sender(args, endpoint: str):
 
 
 def run_receiver_c(args) -> dict:
+    """Measure with the C program on both ends (the libzmq ceiling)."""
     exe = H.c_binary("throughput")
     recv = H.spawn(
         [
@@ -126,6 +130,7 @@ def run_receiver_c(args) -> dict:
 
 
 def run_receiver_py(args) -> dict:
+    """Measure the binding's receiving side against a sender process."""
     zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
     s = ctx.socket(zmq.PULL)
@@ -162,6 +167,7 @@ def run_receiver_py(args) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
     args = parser().parse_args(argv)
     if args.role == "send":
         if args.impl == "c":
