@@ -13,6 +13,7 @@ from typing import Any
 
 from . import runner
 from .case import all_cases
+from .chart import chart_data
 from .report import cpu_model, footnotes, header_lines, reporter
 
 DESCRIPTION = (
@@ -124,16 +125,26 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     meta = metadata(setup, options, elapsed)
     document: dict[str, Any] = {"meta": meta, "results": results}
     if args.chart:
+        document["chart"] = chart_data(results)
+    # the JSON first: a chart that cannot be drawn must not lose the figures
+    if args.json:
+        with open(output_path(args.json), "w") as f:
+            json.dump(document, f, indent=2)
+        print(f"wrote {args.json}")
+    if args.chart:
         from .chart import write_chart
 
         title = f"zmqx benchmarks - {meta['cpu_model']}, {meta['cpus']} cpus, {meta['time']}"
-        document["chart"] = write_chart(results, args.chart, title)
+        write_chart(results, output_path(args.chart), title)
         print(f"wrote {args.chart}")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(document, f, indent=2)
-        print(f"wrote {args.json}")
     return 0
+
+
+def output_path(path: str) -> str:
+    """``path``, after making the directory it goes in (a long run must not fail there)."""
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    return path
 
 
 def metadata(setup: runner.Setup, options: runner.Options, elapsed: float) -> dict[str, Any]:
