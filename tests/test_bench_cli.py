@@ -218,13 +218,21 @@ def test_measuring_pyzmq_never_imports_zmqx(tmp_path):
     assert record["value"] > 0
 
 
-@pytest.mark.timeout(30)
-def test_make_bench_wrapper_lists_the_same_cases():
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "command",
+    [
+        [os.path.join(REPO, "benchmarks", "run.py")],  # make bench
+        ["-m", "zmqx.benchmarks"],
+        ["-m", "zmqx", "bench"],
+    ],
+)
+def test_every_entry_point_runs_the_same_suite(command):
     out = subprocess.run(
-        [sys.executable, os.path.join(REPO, "benchmarks", "run.py"), "--list"],
+        [sys.executable, *command, "--list"],
         capture_output=True,
         text=True,
-        timeout=25,
+        timeout=50,
         check=False,
     )
     assert out.returncode == 0, out.stderr
