@@ -361,6 +361,15 @@ def test_ctrl_c_exits_130_without_traceback(cli, args, stdin):
     assert err.splitlines()[-1] == f"zmqx {args[0]}: interrupted"
 
 
+@pytest.mark.timeout(30)
+def test_sigterm_stops_cleanly(cli):
+    c = cli("pull", "--bind", "tcp://127.0.0.1:*")
+    c.endpoint()
+    c.proc.send_signal(signal.SIGTERM)
+    rc, out, err = c.finish()
+    assert rc == 0 and out == "" and "Traceback" not in err
+
+
 @pytest.mark.timeout(60)
 def test_ctrl_c_while_blocked_sending(cli):
     # REQ with no peer blocks in send

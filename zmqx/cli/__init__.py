@@ -8,8 +8,8 @@
     zmqx bench --quick --chart bench.png
 
 Each subcommand lives in its own module here; ``zmqx SUBCOMMAND --help`` explains it.
-Exit status: 0 done, 1 failed, 2 bad command line (endpoint, option, socket type),
-130 interrupted by Ctrl-C.
+Exit status: 0 done (or stopped by SIGTERM), 1 failed, 2 bad command line (endpoint,
+option, socket type), 130 interrupted by Ctrl-C.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from zmqx.devices.__main__ import socket_type
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
-EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 __all__ = [
     "ArgumentParser",
@@ -101,12 +100,13 @@ def set_option(sock: zmqx.Socket, text: str) -> None:
     except KeyError:
         raise UsageError(f"unknown socket option {name!r}") from None
     try:
-        try:
-            sock.setsockopt(option, int(value))
-        except ValueError:  # not a number: the option's text value
-            sock.setsockopt(option, value.encode())
-        except TypeError:  # a number, but the option takes bytes
-            sock.setsockopt(option, value.encode())
+        if value.strip().lstrip("-").isdigit():
+            try:
+                sock.setsockopt(option, int(value))
+                return
+            except TypeError:  # a number, but this option takes bytes (a routing id...)
+                pass
+        sock.setsockopt(option, value.encode())
     except (TypeError, zmqx.ZMQError) as exc:
         raise UsageError(f"socket option {option.name}={value}: {exc}") from None
 
@@ -152,10 +152,10 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 def run_command(body: Callable[[], int], prog: str) -> int:
     """Run a subcommand's body: errors become one stderr line and an exit status
-    (2 usage, 1 failure, 130 Ctrl-C, 143 SIGTERM); never a traceback."""
+    (2 usage, 1 failure, 130 Ctrl-C; SIGTERM stops it with 0); never a traceback."""
     # Ctrl-C must work even when started with SIGINT ignored (a background job)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous_term = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return body()
     except UsageError as exc:
@@ -165,7 +165,7 @@ def run_command(body: Callable[[], int], prog: str) -> int:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Terminated:
-        return EXIT_TERMINATED
+        return 0  # a requested stop, as for `zmqx device`
     except InputError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -178,6 +178,5 @@ def run_command(body: Callable[[], int], prog: str) -> int:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     finally:
-        # a second Ctrl-C while closing must not turn into a traceback
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
