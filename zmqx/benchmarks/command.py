@@ -14,7 +14,7 @@ from typing import Any
 from . import runner
 from .case import all_cases
 from .chart import chart_data
-from .report import cpu_model, footnotes, header_lines, reporter
+from .report import column_names, cpu_model, footnotes, header_lines, reporter
 
 DESCRIPTION = (
     "Benchmark zmqx against pyzmq (and plain C with libzmq) on this machine: every "
@@ -120,7 +120,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     finally:
         show.stop()
     elapsed = time.monotonic() - setup.started
-    show.table(results, footnotes(results, setup, options, foreign.total(), elapsed))
+    notes = footnotes(results, setup, options, foreign.total(), elapsed)
+    show.table(results, notes, column_names(options.candidate))
 
     meta = metadata(setup, options, elapsed)
     document: dict[str, Any] = {"meta": meta, "results": results}

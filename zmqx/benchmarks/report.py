@@ -18,6 +18,15 @@ from .runner import Options, Setup, fmt
 COLUMNS = ("benchmark", "unit", "pyzmq", "zmqx", "C", "ratio", "target", "result", "spread", "busy")
 
 
+def column_names(candidate: str) -> tuple[str, ...]:
+    """The table's header; the zmqx column says when pyzmq stands in for zmqx."""
+    return (
+        COLUMNS
+        if candidate == "zmqx"
+        else tuple(f"{candidate}(cand)" if name == "zmqx" else name for name in COLUMNS)
+    )
+
+
 def cpu_model() -> str:
     """The processor's model name (Linux), or what platform knows."""
     try:
@@ -141,11 +150,13 @@ class PlainReporter:
     def stop(self) -> None:
         """Measuring is over (or was interrupted)."""
 
-    def table(self, results: list[dict[str, Any]], notes: list[str]) -> None:
-        """Print the results and the notes under them."""
+    def table(
+        self, results: list[dict[str, Any]], notes: list[str], header: tuple[str, ...] = COLUMNS
+    ) -> None:
+        """Print the results (under ``header``) and the notes under them."""
         rows = table_rows(results)
-        widths = [max(len(str(x)) for x in col) for col in zip(COLUMNS, *rows)]
-        line = "  ".join(h.ljust(w) for h, w in zip(COLUMNS, widths))
+        widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+        line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
         print(line)
         print("-" * len(line))
         for row in rows:
@@ -203,13 +214,15 @@ class RichReporter(PlainReporter):
         """Measuring is over (or was interrupted)."""
         self.progress.stop()
 
-    def table(self, results: list[dict[str, Any]], notes: list[str]) -> None:
+    def table(
+        self, results: list[dict[str, Any]], notes: list[str], header: tuple[str, ...] = COLUMNS
+    ) -> None:
         """Print the results and the notes under them."""
         from rich import box
         from rich.measure import Measurement
         from rich.table import Table
 
-        table = Table(*COLUMNS, box=box.SIMPLE_HEAD)
+        table = Table(*header, box=box.SIMPLE_HEAD)
         style = {"PASS": "green", "FAIL": "red", "ERROR": "red", "SKIP": "yellow"}
         for row in table_rows(results):
             row[7] = f"[{style.get(row[7], 'default')}]{row[7]}[/]"
@@ -217,7 +230,7 @@ class RichReporter(PlainReporter):
         unbounded = self.out.options.update_width(10_000)
         if Measurement.get(self.out, unbounded, table).maximum > self.out.width:
             # squeezed into a narrow terminal, rich would cut the figures short
-            super().table(results, notes)
+            super().table(results, notes, header)
             return
         self.out.print(table)
         for note in notes:
