@@ -270,6 +270,23 @@ def test_dealer_and_router_talk_both_ways(cli):
 
 
 @pytest.mark.timeout(40)
+def test_pair_keeps_printing_after_its_input_ends(cli):
+    left = cli("pair", "--bind", "tcp://127.0.0.1:*", "--json", "-n", "1", stdin=subprocess.PIPE)
+    # the right end's input ends at once (no newline at the end, even): it still
+    # sends that line, then waits for what the left end sends
+    right = cli("pair", "--json", "-n", "1", left.endpoint(), stdin=subprocess.PIPE)
+    right.proc.stdin.write('["from right", {"base64": "/wA="}]')
+    right.proc.stdin.close()
+    assert left.stdout_line() == '["from right", {"base64": "/wA="}]'
+    left.proc.stdin.write('"from left"\n')
+    left.proc.stdin.flush()
+    rc, out, err = right.finish()
+    assert rc == 0, err
+    assert out == '["from left"]\n'
+    assert left.finish()[0] == 0
+
+
+@pytest.mark.timeout(40)
 def test_frames_exact_against_in_process_sockets(cli, zmq, ctx):
     """What the CLI prints parses back to the very bytes a library socket sent, and
     what it sends from a line arrives as the frames the line describes."""
