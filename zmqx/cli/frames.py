@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable
 
 DEFAULT_DELIMITER = "\t"
 
@@ -149,7 +148,6 @@ class JsonFormat:
 
 
 MessageFormat = TextFormat | JsonFormat
-Formatter = Callable[[list[bytes]], str]
 
 
 def message_format(json_lines: bool, delimiter: str | None) -> MessageFormat:
