@@ -51,7 +51,8 @@ def write_chart(results: list[dict[str, Any]], path: str, title: str) -> dict[st
     high = 10 ** math.ceil(math.log10(max(values) * 1.5))
     bar = 0.8 / len(impls)
 
-    fig, ax = plt.subplots(figsize=(9, 0.9 + 0.55 * len(cases) * len(impls) / 2 + 1.2), dpi=100)
+    height = 2.1 + 0.28 * len(cases) * len(impls)  # inches: room for axes, title, legend
+    fig, ax = plt.subplots(figsize=(9, height), dpi=100)
     for i, impl in enumerate(impls):
         rows = [(n, c["speed"][impl]) for n, c in enumerate(cases) if impl in c["speed"]]
         ys = [n + (i - (len(impls) - 1) / 2) * bar for n, _ in rows]
@@ -76,7 +77,7 @@ def write_chart(results: list[dict[str, Any]], path: str, title: str) -> dict[st
     ax.set_xlabel(f"speed relative to {data['reference']} (log scale; longer is faster)")
     ax.set_title(title, fontsize=9)
     fig.legend(loc="upper center", ncol=len(impls), bbox_to_anchor=(0.5, 1.0), frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / height))  # the legend's strip at the top
     fig.savefig(path)
     plt.close(fig)
     return data
