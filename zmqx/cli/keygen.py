@@ -15,7 +15,7 @@ import os
 
 import zmqx
 
-from .common import UsageError, run_command
+from .common import Subcommands, UsageError, run_command
 
 _CERTIFICATE = """\
 #   ****  Generated on {date} by zmqx keygen  ****
@@ -30,7 +30,7 @@ _PUBLIC_ADVICE = "Exchange securely, or use a secure mechanism to verify the con
 _SECRET_ADVICE = "Keep this file private: it holds the secret key."
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add the keygen subcommand."""
     parser = subparsers.add_parser(
         "keygen",
