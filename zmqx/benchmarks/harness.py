@@ -187,8 +187,7 @@ def read_announce(proc: subprocess.Popen[str], timeout: float = 20.0) -> str:
     sel.close()
     line = stdout.readline() if ready else ""
     if not line.strip():
-        reap(proc, 1.0)
-        err = proc.stderr.read() if proc.stderr else ""
+        _, err = reap(proc, 1.0)  # communicate() has read and closed stderr
         args = proc.args
         program = args if isinstance(args, (str, bytes, os.PathLike)) else args[0]
         raise RuntimeError(
