@@ -14,10 +14,10 @@ import os
 
 import zmqx
 
-from .common import UsageError, run_command
+from .common import Subcommands, UsageError, run_command
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add the keygen subcommand."""
     parser = subparsers.add_parser(
         "keygen",
