@@ -136,14 +136,15 @@ def test_task_cancelled_after_its_message_arrived_gives_it_back(zmq, actx, run):
         a, b = pair(zmq, actx, zmq.PAIR, zmq.PAIR)
         for recv in (b.recv, b.recv_multipart, b.recv_string):
             pending = recv()
-            task = None
+            tasks = []
             # runs before the task's own wake-up: cancels it once the message is in
-            pending.add_done_callback(lambda _: task.cancel())
+            pending.add_done_callback(lambda _, tasks=tasks: tasks[0].cancel())
 
             async def awaiting(p=pending):
                 return await p
 
             task = asyncio.ensure_future(awaiting())
+            tasks.append(task)
             await asyncio.sleep(0.01)
             await a.send_string("precious")
             with pytest.raises(asyncio.CancelledError):
@@ -166,7 +167,7 @@ def test_wait_for_timeout_loses_nothing(zmq, actx, run):
 
 def test_close_cancels_pending_futures(zmq, actx, run):
     async def main():
-        a, b = pair(zmq, actx, zmq.PAIR, zmq.PAIR)
+        _a, b = pair(zmq, actx, zmq.PAIR, zmq.PAIR)
         waiting = [b.recv(), b.recv_multipart(), b.poll(10000)]
         await asyncio.sleep(0.01)
         b.close()
@@ -277,7 +278,7 @@ def test_context_terminated_fails_pending_receives(zmq, aio, run):
     ctx = aio.Context()
 
     async def main():
-        a, b = pair(zmq, ctx, zmq.PAIR, zmq.PAIR)
+        _a, b = pair(zmq, ctx, zmq.PAIR, zmq.PAIR)
         waiting = b.recv()
         await asyncio.sleep(0.01)
         ctx.destroy(linger=0)
@@ -399,6 +400,6 @@ def test_programs_importing_zmq_asyncio_run_on_zmqx():
         asyncio.run(main())
     """)
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
-                         timeout=20)
+                         timeout=20, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["{'n':", "1}", "zmqx.asyncio"]
