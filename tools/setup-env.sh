@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything zmqx needs on a fresh Debian machine, idempotently:
 # libzmq3-dev and pkg-config (apt-get, when missing), a venv in .venv, and zmqx
-# built in place with its test dependencies. Prints the venv's python path last.
+# built in place with its test and lint dependencies. Prints the venv's python
+# path last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,14 +29,18 @@ stamp=.venv/.zmqx-deps
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing build and test dependencies" >&2
     $PY -m pip install -q --upgrade pip >&2
-    $PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" >&2
+    $PY -m pip install -q "setuptools>=77" "Cython>=3.0" >&2
     $PY -m pip install -q pytest pytest-timeout hypothesis "pyzmq>=27" numpy psutil >&2
+    $PY -m pip install -q ruff cython-lint pycodestyle >&2
     touch "$stamp"
 fi
 # Build the compiled core in place (Cython recompiles only what changed).
 $PY setup.py -q build_ext --inplace >&2
-$PY -m pip install -q --no-build-isolation --no-deps -e . >&2
-# Byte-compile as pip does for a regular install (an editable one skips it, and
-# with PYTHONDONTWRITEBYTECODE set every import would compile from source).
+# Let the venv import zmqx from this checkout, from any directory: what an
+# editable install amounts to for this layout, without pip's rebuild each run.
+site=$($PY -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+echo "$PWD" > "$site/zmqx-checkout.pth"
+# Byte-compile as pip does for a regular install (with PYTHONDONTWRITEBYTECODE
+# set, every import would otherwise compile from source).
 $PY -m compileall -q zmqx >&2
 echo "$PY"

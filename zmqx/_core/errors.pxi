@@ -24,6 +24,16 @@ cdef object error_for(int errnum, str msg=None):
     return ZMQError(errnum, msg)
 
 
+cdef object endpoint_error(int errnum, addr):
+    """The exception for a failed bind/connect/unbind/disconnect of addr."""
+    msg = zmq_strerror(errnum).decode("utf-8", "replace")
+    text = addr.decode("utf-8", "replace") if isinstance(addr, bytes) else addr
+    if errnum == errno.ENAMETOOLONG and text.startswith("ipc://"):
+        msg = (f"ipc path {text[6:]!r} is longer than the system's limit of "
+               f"{IPC_PATH_MAX_LEN} characters (zmqx.IPC_PATH_MAX_LEN)")
+    return error_for(errnum, f"{msg} (addr={addr!r})")
+
+
 cdef int raise_zmq_error(int errnum=-1) except -1:
     """Raise the exception for errnum (default: the thread's current libzmq errno)."""
     if errnum < 0:

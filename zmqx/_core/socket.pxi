@@ -432,7 +432,7 @@ cdef int endpoint_call(Socket self, int (*call)(void *, const char *) noexcept n
         if err == EINTR:
             check_signals()
             continue
-        raise error_for(err, f"{zmq_strerror(err).decode()} (addr={addr!r})")
+        raise endpoint_error(err, addr)
     return 0
 
 

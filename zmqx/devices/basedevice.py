@@ -61,7 +61,6 @@ if TYPE_CHECKING:
 __all__ = ["BackgroundDevice", "Device", "ProcessDevice", "ThreadDevice"]
 
 QUEUE = constants.DeviceType.QUEUE
-_DEVICE_TYPES = frozenset(int(t) for t in constants.DeviceType)
 
 
 class Device:
@@ -71,7 +70,8 @@ class Device:
     the device runs; configure them beforehand with the ``bind_in``,
     ``connect_out``, ``setsockopt_in``... methods. If out_type < 0 the in socket
     serves as both sides. `run()` (or `start()`) runs the device in the
-    current thread until its context is terminated.
+    current thread until its context is terminated. Every device_type runs as a
+    proxy (as in libzmq since 3.2), so any int is accepted and kept as given.
     """
 
     # Roles of this device's sockets; subclasses add "mon" and "ctrl".
@@ -91,10 +91,6 @@ class Device:
             raise TypeError("in_type must be specified")
         if out_type is None:
             raise TypeError("out_type must be specified")
-        if int(device_type) not in _DEVICE_TYPES:
-            raise ValueError(
-                f"unknown device type {device_type!r}: use QUEUE, FORWARDER or STREAMER"
-            )
         self.device_type = device_type
         self.in_type = in_type
         self.out_type = out_type
