@@ -1036,7 +1036,7 @@ class ZmqxMachine(RuleBasedStateMachine):
             attempt("proxy(bad)", zmq.proxy, front, "not a socket")
             attempt("proxy(bad)", zmq.proxy, None, back)
             attempt("monitored_queue(bad)", monitored_queue, front, back, None)
-            attempt("device(bad)", zmq.device, 99, front, back)
+            attempt("device(bad)", zmq.device, 99, front, "not a socket")
             return
         ctx = front.context
         if ctx is None or ctx.closed or front.closed:

@@ -20,9 +20,9 @@ Beyond pyzmq:
   The rest of the configuration and `start()` follow over the same pipe. A
   foreground Device makes its sockets in the calling thread at that call.
   So: an option set after a random-port bind does not apply to that bind's
-  listener, and an HWM set after it on that socket is refused when the device
-  starts (set options first); ``daemon`` must be set before the first
-  random-port call, which is when the thread or process is made.
+  listener (an HWM does, as libzmq applies it to existing connections); ``daemon``
+  must be set before the first random-port call, which is when the thread or
+  process is made.
 * A device process stops when its parent goes away, even if the parent is
   killed: it watches its pipe, and when the parent's end closes it terminates
   its context and exits. At interpreter exit the parent closes the pipes of its
