@@ -188,7 +188,8 @@ PROBE = (
     "import sys, {mod} as m\n"
     "ok = hasattr(m, 'Context') and hasattr(m, 'Socket')\n"
     "where = getattr(m, '__file__', None) or list(getattr(m, '__path__', []))\n"
-    "if not ok: sys.exit('import {mod} gives no usable module (no Context/Socket) from %s' % (where,))\n"
+    "if not ok:\n"
+    "    sys.exit('import {mod} gives no usable module (no Context/Socket) from %s' % (where,))\n"
     "v = getattr(m, '__version__', '?')\n"
     "try:\n"
     "    lz = '.'.join(map(str, m.zmq_version_info()))\n"
@@ -518,12 +519,12 @@ def main() -> int:
                 "-" if res["other_cpu"] is None else f"{res['other_cpu']:.2f}",
             ]
         )
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    line = "  ".join(h.ljust(w) for h, w in zip(head, widths))
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
+    line = "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))
     print(line)
     print("-" * len(line))
     for row in rows:
-        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
     print()
     print(
         f"ratio = {cand} figure / baseline figure (pyzmq, or C where the target says C); "

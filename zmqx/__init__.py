@@ -14,10 +14,10 @@ from zmqx import constants
 
 try:
     from zmqx._core._core import (
+        _FINISHED_TRACKER,
         COPY_THRESHOLD,
         EXIT_TIMEOUT,
         IPC_PATH_MAX_LEN,
-        _FINISHED_TRACKER,
         Frame,
         Message,
         MessageTracker,
@@ -147,6 +147,7 @@ __all__ = [
     "EXIT_TIMEOUT",
     "IPC_PATH_MAX_LEN",
     "DRAFT_API",
+    "_FINISHED_TRACKER",
     "constants",
     *_error_names,
     *constants.__all__,

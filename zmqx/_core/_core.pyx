@@ -6,17 +6,15 @@ throughout: try every operation without blocking while holding the GIL, and
 release the GIL only when the call must wait.
 """
 
-cimport cython
 from cpython.buffer cimport (
-    PyBUF_ANY_CONTIGUOUS, PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release,
-    PyObject_CheckBuffer, PyObject_GetBuffer,
+    PyBUF_ANY_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release, PyObject_CheckBuffer,
+    PyObject_GetBuffer,
 )
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.exc cimport PyErr_CheckSignals, PyErr_SetFromErrno
-from cpython.list cimport PyList_Append, PyList_New
-from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy, memset, strlen
+from libc.string cimport memcpy, memset
 from posix.unistd cimport close
 
 # Explicit names: zmq_errno and zmq_version are also Python functions of this module.
@@ -35,7 +33,7 @@ from zmqx._core.libzmq cimport zmq_errno as zmq_errno_c, zmq_version as zmq_vers
 from zmqx._core.runtime cimport *
 
 import errno
-from libc.errno cimport EAGAIN, EBUSY, EFAULT, EINTR, EINVAL
+from libc.errno cimport EAGAIN, EBUSY, EFAULT, EINTR
 cdef extern from "errno.h":
     enum: ENOTSUP
 import threading

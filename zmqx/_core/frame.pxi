@@ -25,7 +25,8 @@ cdef extern from *:
     void *zmqx_draft_symbol(const char *name)
 
 
-cdef zmqx_routing_id_fn _msg_routing_id = <zmqx_routing_id_fn>zmqx_draft_symbol("zmq_msg_routing_id")
+cdef zmqx_routing_id_fn _msg_routing_id = <zmqx_routing_id_fn>zmqx_draft_symbol(
+    "zmq_msg_routing_id")
 cdef zmqx_set_routing_id_fn _msg_set_routing_id = <zmqx_set_routing_id_fn>zmqx_draft_symbol(
     "zmq_msg_set_routing_id")
 cdef zmqx_group_fn _msg_group = <zmqx_group_fn>zmqx_draft_symbol("zmq_msg_group")

@@ -152,7 +152,8 @@ cdef class Poller:
         if self._epoll < 0:
             return 0
         for i in range(self._count + 1):
-            if zmqx_epoll_add(self._epoll, self._fds[i].fd, self._fds[i].events, <unsigned int>i) < 0:
+            if zmqx_epoll_add(self._epoll, self._fds[i].fd, self._fds[i].events,
+                              <unsigned int>i) < 0:
                 close(self._epoll)
                 self._epoll = -1
                 return 0

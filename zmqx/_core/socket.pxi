@@ -382,7 +382,7 @@ cdef object send_frame(Socket s, Frame frame, int flags):
 
 
 cdef int endpoint_call(Socket self, int (*call)(void *, const char *) noexcept nogil,
-                   addr) except -1:
+                       addr) except -1:
     cdef int err
     check_socket(self)
     if isinstance(addr, str):
