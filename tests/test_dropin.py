@@ -326,3 +326,76 @@ def test_version_gate_passes_through_install_as_zmq(zmq):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "zmqx"
+
+
+# ---------------------------------------------------------------------------
+# found by walking pyzmq's API name by name
+# ---------------------------------------------------------------------------
+
+
+def test_module_level_names_of_pyzmq(zmq):
+    ctx = zmq.SyncContext()  # pyzmq's names for the non-asyncio classes
+    assert isinstance(ctx, zmq.Context)
+    s = zmq.SyncSocket(ctx, zmq.PAIR)
+    assert isinstance(s, zmq.Socket)
+    s.close()
+    ctx.term()
+    assert isinstance(zmq.PYZMQ_DRAFT_API, bool)
+    assert zmq.DRAFT_API <= zmq.PYZMQ_DRAFT_API
+    assert issubclass(zmq.DraftFDWarning, RuntimeWarning)
+    assert zmq.utils.__name__ == f"{zmq.__name__}.utils"  # no import needed
+    assert "_FINISHED_TRACKER" in zmq.__all__
+
+
+def test_stopwatch_measures_microseconds(zmq):
+    import time
+
+    with pytest.warns(DeprecationWarning):
+        watch = zmq.Stopwatch()
+    watch.start()
+    time.sleep(0.02)
+    elapsed = watch.stop()
+    assert isinstance(elapsed, int) and 15_000 <= elapsed < 5_000_000
+
+
+def test_join_and_leave_need_the_draft_api(ctx, zmq):
+    if zmq.DRAFT_API:
+        pytest.skip("libzmq has the draft API: see test_radio_dish_groups")
+    s = ctx.socket(zmq.PAIR)
+    for call in (s.join, s.leave):
+        with pytest.raises(RuntimeError):
+            call("group")
+    s.close()
+
+
+@pytest.mark.timeout(20)
+def test_radio_dish_groups(ctx, zmq, endpoints):
+    if not zmq.DRAFT_API:
+        pytest.skip("libzmq without the draft API")
+    radio, dish = ctx.socket(zmq.RADIO), ctx.socket(zmq.DISH)
+    radio.linger = dish.linger = 0
+    addr = endpoints.inproc()
+    dish.bind(addr)
+    radio.connect(addr)
+    dish.join("news")
+    dish.rcvtimeo = 5000
+    while not dish.poll(50):
+        radio.send(b"hello", group="news")
+    frame = dish.recv(copy=False)
+    assert frame.bytes == b"hello" and frame.group == "news"
+    dish.leave(b"news")
+
+
+def test_again_errno_is_the_errno_member(zmq):
+    assert zmq.Again().errno is zmq.EAGAIN
+    assert repr(zmq.Again().errno) == repr(zmq.EAGAIN)
+
+
+def test_zmq_poll_and_strerror_signatures(ctx, zmq):
+    import inspect
+
+    assert inspect.signature(zmq.zmq_poll).parameters["timeout"].default == -1
+    assert zmq.strerror(errno=errno.EAGAIN) == zmq.strerror(errno.EAGAIN)
+    s = ctx.socket(zmq.PAIR)
+    assert zmq.zmq_poll([(s, zmq.POLLIN)], 0) == []
+    s.close()

@@ -43,11 +43,13 @@ except ModuleNotFoundError as _missing:
         "first, or run Python outside the source tree to use an installed zmqx"
     ) from None
 
+from zmqx import utils as utils  # as in pyzmq: zmqx.utils needs no import
 from zmqx.constants import *
 from zmqx.context import Context
 from zmqx.error import *
 from zmqx.error import __all__ as _error_names
 from zmqx.socket import Socket
+from zmqx.stopwatch import Stopwatch
 
 # zmqx's own release (the project version in pyproject.toml).
 __zmqx_version__ = "0.1.0"
@@ -59,6 +61,13 @@ __revision__ = ""
 
 # True when libzmq has the draft API (SERVER/CLIENT, RADIO/DISH, ...).
 DRAFT_API: bool = has("draft")
+# pyzmq's flag for a binding built with the draft API: zmqx uses it whenever
+# libzmq has it.
+PYZMQ_DRAFT_API: bool = DRAFT_API
+
+# pyzmq's names for the (non-asyncio) classes
+SyncContext = Context
+SyncSocket = Socket
 
 
 def pyzmq_version() -> str:
@@ -85,8 +94,9 @@ def _version_info(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
-def zmq_poll(sockets: list, timeout: int | None = None) -> list:
-    """Poll [(socket_or_fd, flags), ...] once; timeout in ms (None: forever)."""
+def zmq_poll(sockets: list, timeout: int | None = -1) -> list:
+    """Poll [(socket_or_fd, flags), ...] once; timeout in ms (negative or None:
+    forever)."""
     poller = Poller()
     for obj, flags in sockets:
         poller.register(obj, flags)
@@ -147,6 +157,10 @@ __all__ = [
     "EXIT_TIMEOUT",
     "IPC_PATH_MAX_LEN",
     "DRAFT_API",
+    "PYZMQ_DRAFT_API",
+    "SyncContext",
+    "SyncSocket",
+    "Stopwatch",
     "_FINISHED_TRACKER",
     "constants",
     *_error_names,

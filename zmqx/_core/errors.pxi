@@ -3,9 +3,9 @@
 from zmqx.error import Again, ContextTerminated, InterruptedSystemCall, ZMQError
 
 
-def strerror(int errnum):
+def strerror(int errno):
     """Describe a libzmq or system error number."""
-    return zmq_strerror(errnum).decode("utf-8", "replace")
+    return zmq_strerror(errno).decode("utf-8", "replace")
 
 
 def zmq_errno():
