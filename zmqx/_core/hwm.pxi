@@ -21,8 +21,12 @@
 #   short of CPU can take several milliseconds).
 #
 # What remains is libzmq's: a peer zmqx cannot drive (a socket of another library
-# on a shared context) that leaves and stays idle, or a reaper or I/O thread that
-# does not run within that wait (see the README).
+# on a shared context, also through a zmqx shadow of it) that leaves and stays
+# idle, or a reaper or I/O thread that does not run within that wait (see the
+# README). A nudged socket's FD drops the signal for what it processed, as after
+# any call on it: zmqx's own waits and pollers re-read its events (its readiness
+# cache is invalidated); a program watching that FD itself re-reads EVENTS after
+# each of its own calls only, as libzmq requires.
 
 cdef enum:
     SETTLE_QUIET_MS = 5             # commands stopped arriving for this long: settled
@@ -46,7 +50,10 @@ _departed = weakref.WeakSet()
 
 cdef int note_departure(Socket s) except -1:
     """s left an endpoint (disconnect, unbind): see nudge_departed_peers."""
-    _departed.add(state_of(s))
+    cdef Socket owner = state_of(s)
+    if not owner._shadow:
+        # only sockets zmqx owns: another library may use its own from any thread
+        _departed.add(owner)
     return 0
 
 
