@@ -3,8 +3,9 @@
 1000 PULL sockets, each bound to its own inproc:// address and registered
 with POLLIN on one Poller; nothing is ever sent, so every poll returns [].
 Best of REPEAT timeit runs.  Afterwards one message is sent to one socket and
-the poller must report exactly that socket (so a broken poller cannot pass).  ``--impl c`` runs zmqx/benchmarks/c/poll_idle.c:
-plain ``zmq_poll`` on the same sockets, the libzmq floor (for information).
+the poller must report exactly that socket (so a broken poller cannot pass).
+``--impl c`` runs zmqx/benchmarks/c/poll_idle.c: plain ``zmq_poll`` on the
+same sockets, the libzmq floor (for information).
 """
 
 from __future__ import annotations
