@@ -60,7 +60,7 @@ class Context(_core.Context, Generic[_SocketT_co]):
     _instance_lock = threading.Lock()
     _instance_pid: int | None = None
     # What this context shadows (a Context or an address), as pyzmq keeps it.
-    _shadow_obj: Context | int | None = None
+    _shadow_obj: _core.Context | int | None = None
 
     def __init__(
         self, io_threads: int | _core.Context = 1, shadow: _core.Context | int = 0

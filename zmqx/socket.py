@@ -76,7 +76,7 @@ class Socket(_core.Socket):
     _monitor_socket: Socket | None = None
     # What this socket shadows (a Socket or an address), kept reachable as
     # pyzmq keeps it: the original is not collected under the shadow.
-    _shadow_obj: Socket | int | None = None
+    _shadow_obj: _core.Socket | int | None = None
 
     def __init__(
         self,
