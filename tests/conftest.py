@@ -64,6 +64,10 @@ def _soak_enabled(config) -> bool:
 
 
 def pytest_generate_tests(metafunc):
+    if "flavour" in metafunc.fixturenames:
+        from flavours import FLAVOURS
+
+        metafunc.parametrize("flavour", list(FLAVOURS), scope="function")
     if "zmq" not in metafunc.fixturenames:
         return
     only_zmqx = (
@@ -138,6 +142,21 @@ def ctx(zmq):
     yield c
     if not c.closed:
         c.destroy(linger=0)
+
+
+@pytest.fixture
+def flavoured(zmq, flavour):
+    """The implementation under test in one flavour (see tests/flavours.py)."""
+    from flavours import Flavoured
+
+    try:
+        f = Flavoured(zmq, flavour)
+    except ImportError as exc:
+        if zmq.__name__ == "zmqx":
+            raise  # every flavour is zmqx's to provide
+        pytest.skip(f"pyzmq has no {flavour} flavour: {exc}")
+    yield f
+    f.close()
 
 
 @pytest.fixture

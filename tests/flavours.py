@@ -1,0 +1,129 @@
+"""The flavour axis of the behaviour suite: the same test body runs on plain
+sockets (sync), under asyncio (and uvloop), under gevent (green) and under anyio.
+
+A flavoured test is written once, as a coroutine function taking a `Flavoured`
+(``f``). Every socket call that may block is awaited through ``f.io``::
+
+    async def body(f):
+        a, b = f.pair("PAIR", "PAIR")
+        await f.io(a.send(b"x"))
+        assert await f.io(b.recv()) == b"x"
+
+    def test_roundtrip(flavoured):
+        flavoured.run(body)
+
+``f.io`` takes whatever the flavour's call returned: a value (sync, green) or an
+awaitable (asyncio, anyio). The sync and green flavours drive the coroutine
+without an event loop, so it must never suspend except inside ``f.io``, which
+for them never suspends either.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+# name -> (submodule of the implementation giving the flavour's Context, how to run)
+FLAVOURS: dict[str, tuple[str | None, str]] = {
+    "sync": (None, "direct"),
+    "asyncio": ("asyncio", "asyncio"),
+    "uvloop": ("asyncio", "uvloop"),
+}
+
+
+def add_flavour(name: str, submodule: str | None, runner: str) -> None:
+    """Register a flavour (the green and anyio adapters do, where they exist)."""
+    FLAVOURS[name] = (submodule, runner)
+
+
+async def io(result: Any) -> Any:
+    """The value of a flavour's call: awaited if the flavour returned an awaitable."""
+    if inspect.isawaitable(result):
+        return await result
+    return result
+
+
+def drive(coroutine: Any) -> Any:
+    """Run a coroutine that never suspends (sync and green flavours)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise AssertionError("a sync-flavoured test body suspended: it must only await f.io(...)")
+
+
+class Flavoured:
+    """One flavour of one implementation: its context and how to run a body."""
+
+    io = staticmethod(io)
+
+    def __init__(self, zmq: Any, name: str) -> None:
+        self.zmq = zmq  # the implementation (zmqx or pyzmq): constants, errors
+        self.name = name
+        submodule, self.runner = FLAVOURS[name]
+        self.module = (zmq if submodule is None
+                       else importlib.import_module(f"{zmq.__name__}.{submodule}"))
+        self.ctx = self.module.Context()
+        self.sync = zmq.Socket  # for set-up done outside the flavour
+        self._sockets: list[Any] = []
+
+    def socket(self, kind: str | int, **options: Any) -> Any:
+        s = self.ctx.socket(getattr(self.zmq, kind) if isinstance(kind, str) else kind)
+        s.linger = 0
+        for name, value in options.items():
+            setattr(s, name, value)
+        self._sockets.append(s)
+        return s
+
+    def pair(self, kind_a: str, kind_b: str, transport: str = "inproc",
+             endpoint: str | None = None) -> tuple[Any, Any]:
+        """a (bound) and b (connected); a SUB b is subscribed to everything and the
+        subscription has reached a when this returns."""
+        a = self.socket(kind_a)
+        b = self.socket(kind_b)
+        if transport == "tcp":
+            port = a.bind_to_random_port("tcp://127.0.0.1")
+            addr = f"tcp://127.0.0.1:{port}"
+        else:
+            addr = endpoint or f"inproc://flavour-{uuid.uuid4().hex}"
+            a.bind(addr)
+        b.connect(addr)
+        if kind_b == "SUB":
+            b.setsockopt(self.zmq.SUBSCRIBE, b"")
+            self._await_subscription(a, b)
+        return a, b
+
+    def _await_subscription(self, pub: Any, sub: Any) -> None:
+        # done with plain shadows, whatever the flavour: set-up, not behaviour
+        from conftest import wait_for_subscription
+
+        wait_for_subscription(self.sync.shadow(pub.underlying),
+                              self.sync.shadow(sub.underlying))
+
+    def run(self, body: Callable[[Flavoured], Awaitable[Any]]) -> Any:
+        """Run body(self) the flavour's way."""
+        if self.runner == "direct":
+            return drive(body(self))
+        if self.runner == "asyncio":
+            import asyncio
+
+            return asyncio.run(body(self))
+        if self.runner == "uvloop":
+            import uvloop
+
+            return uvloop.run(body(self))
+        return RUNNERS[self.runner](self, body)
+
+    def close(self) -> None:
+        for s in self._sockets:
+            if not s.closed:
+                s.close(linger=0)
+        self.ctx.destroy(linger=0)
+
+
+# runner name -> run(flavoured, body): added by the flavours that need their own
+RUNNERS: dict[str, Callable[[Flavoured, Callable[[Flavoured], Awaitable[Any]]], Any]] = {}

@@ -1,0 +1,211 @@
+"""Behaviour of sockets written once and run in every flavour (sync, asyncio,
+uvloop, green, anyio: see tests/flavours.py) against zmqx and pyzmq."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.timeout(20)
+
+TRANSPORTS = ("inproc", "tcp")
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_pair_round_trip(flavoured, transport):
+    async def body(f):
+        a, b = f.pair("PAIR", "PAIR", transport)
+        for payload in (b"hello", b"", bytes(range(256)) * 400):
+            await f.io(a.send(payload))
+            assert await f.io(b.recv()) == payload
+            await f.io(b.send(payload[::-1]))
+            assert await f.io(a.recv()) == payload[::-1]
+
+    flavoured.run(body)
+
+
+def test_req_rep(flavoured):
+    async def body(f):
+        rep, req = f.pair("REP", "REQ", "tcp")
+        for i in range(20):
+            await f.io(req.send_string(f"ping {i}"))
+            assert await f.io(rep.recv_string()) == f"ping {i}"
+            await f.io(rep.send_string(f"pong {i}"))
+            assert await f.io(req.recv_string()) == f"pong {i}"
+
+    flavoured.run(body)
+
+
+def test_pub_sub_topics(flavoured):
+    async def body(f):
+        pub, sub = f.pair("PUB", "SUB")
+        sub.setsockopt(f.zmq.UNSUBSCRIBE, b"")
+        sub.setsockopt(f.zmq.SUBSCRIBE, b"a.")
+        wanted = [b"a.%d" % i for i in range(10)]
+        # the probe of the set-up proves the connection; a new subscription
+        # needs a round trip of its own before it filters
+        for _ in range(200):
+            await f.io(pub.send(b"a.probe"))
+            if await f.io(sub.poll(10)):
+                await f.io(sub.recv())
+                break
+        while await f.io(sub.poll(20)):
+            await f.io(sub.recv())
+        for i in range(10):
+            await f.io(pub.send(b"b.%d" % i))
+            await f.io(pub.send(wanted[i]))
+        got = [await f.io(sub.recv()) for _ in wanted]
+        assert got == wanted
+
+    flavoured.run(body)
+
+
+@pytest.mark.parametrize("copy", [True, False])
+def test_multipart_whole_and_in_order(flavoured, copy):
+    async def body(f):
+        a, b = f.pair("DEALER", "DEALER")
+        messages = [[b"%d" % i, b"", b"x" * i, b"end"] for i in range(50)]
+        for m in messages:
+            await f.io(a.send_multipart(m, copy=copy))
+        for m in messages:
+            got = await f.io(b.recv_multipart(copy=copy))
+            if not copy:
+                assert all(isinstance(part, f.zmq.Frame) for part in got)
+                assert [part.more for part in got] == [True, True, True, False]
+                got = [part.bytes for part in got]
+            assert got == m
+
+    flavoured.run(body)
+
+
+def test_serialized_kinds(flavoured):
+    async def body(f):
+        a, b = f.pair("PAIR", "PAIR")
+        await f.io(a.send_json({"n": [1, 2]}))
+        assert await f.io(b.recv_json()) == {"n": [1, 2]}
+        await f.io(a.send_pyobj({"t": (1, "x")}))
+        assert await f.io(b.recv_pyobj()) == {"t": (1, "x")}
+        await f.io(a.send_string("héllo", encoding="latin-1"))
+        assert await f.io(b.recv_string(encoding="latin-1")) == "héllo"
+        await f.io(a.send_serialized({"k": 1}, lambda m: [json.dumps(m).encode()]))
+        assert await f.io(b.recv_serialized(lambda frames: json.loads(frames[0]))) == {"k": 1}
+
+    flavoured.run(body)
+
+
+def test_recv_into(flavoured):
+    async def body(f):
+        a, b = f.pair("PAIR", "PAIR")
+        await f.io(a.send(b"0123456789"))
+        buffer = bytearray(4)
+        assert await f.io(b.recv_into(buffer)) == 10  # the full size: truncated
+        assert buffer == b"0123"
+        await f.io(a.send(b"ab"))
+        assert await f.io(b.recv_into(buffer, nbytes=2)) == 2
+        assert buffer[:2] == b"ab"
+
+    flavoured.run(body)
+
+
+def test_rcvtimeo_gives_again(flavoured):
+    async def body(f):
+        a, b = f.pair("PAIR", "PAIR")
+        b.rcvtimeo = 30
+        with pytest.raises(f.zmq.Again):
+            await f.io(b.recv())
+        with pytest.raises(f.zmq.Again):
+            await f.io(b.recv_multipart())
+        await f.io(a.send(b"after"))
+        assert await f.io(b.recv()) == b"after"  # the socket is fine afterwards
+
+    flavoured.run(body)
+
+
+def test_sndtimeo_gives_again_when_full(flavoured):
+    async def body(f):
+        a = f.socket("PUSH", sndhwm=1, sndtimeo=30)
+        b = f.socket("PULL", rcvhwm=1)
+        a.bind("inproc://full-%s" % f.name)
+        b.connect("inproc://full-%s" % f.name)
+        with pytest.raises(f.zmq.Again):
+            for _ in range(100):
+                await f.io(a.send(b"x"))
+        received = 0
+        while await f.io(b.poll(50)):
+            await f.io(b.recv())
+            received += 1
+        assert 1 <= received < 100
+
+    flavoured.run(body)
+
+
+def test_noblock_on_nothing_gives_again(flavoured):
+    async def body(f):
+        _a, b = f.pair("PAIR", "PAIR")
+        with pytest.raises(f.zmq.Again):
+            await f.io(b.recv(f.zmq.NOBLOCK))
+
+    flavoured.run(body)
+
+
+def test_poll(flavoured):
+    async def body(f):
+        a, b = f.pair("PAIR", "PAIR")
+        assert await f.io(b.poll(20)) == 0
+        assert await f.io(a.poll(0, f.zmq.POLLOUT)) == f.zmq.POLLOUT
+        await f.io(a.send(b"x"))
+        assert await f.io(b.poll(1000)) == f.zmq.POLLIN
+        assert await f.io(b.poll(1000, f.zmq.POLLIN | f.zmq.POLLOUT)) == (
+            f.zmq.POLLIN | f.zmq.POLLOUT)
+        assert await f.io(b.recv()) == b"x"
+
+    flavoured.run(body)
+
+
+def test_poller(flavoured):
+    async def body(f):
+        a, b = f.pair("PAIR", "PAIR")
+        c, d = f.pair("PAIR", "PAIR")
+        poller = f.module.Poller()
+        poller.register(b, f.zmq.POLLIN)
+        poller.register(d, f.zmq.POLLIN)
+        assert await f.io(poller.poll(20)) == []
+        await f.io(c.send(b"to d"))
+        ready = dict(await f.io(poller.poll(1000)))
+        assert ready == {d: f.zmq.POLLIN}
+        assert await f.io(d.recv()) == b"to d"
+        await f.io(a.send(b"to b"))
+        assert dict(await f.io(poller.poll(1000))) == {b: f.zmq.POLLIN}
+
+    flavoured.run(body)
+
+
+def test_closed_socket_refuses(flavoured):
+    async def body(f):
+        a, b = f.pair("PAIR", "PAIR")
+        b.close()
+        with pytest.raises(f.zmq.ZMQError) as info:
+            await f.io(b.recv())
+        assert info.value.errno == f.zmq.ENOTSOCK
+        assert b.closed
+
+    flavoured.run(body)
+
+
+def test_monitor_socket_events(flavoured):
+    async def body(f):
+        from importlib import import_module
+
+        monitor = import_module(f.zmq.__name__ + ".utils.monitor")
+        server = f.socket("REP")
+        events = server.get_monitor_socket()
+        port = server.bind_to_random_port("tcp://127.0.0.1")
+        client = f.socket("REQ")
+        client.connect(f"tcp://127.0.0.1:{port}")
+        seen = set()
+        while f.zmq.EVENT_ACCEPTED not in seen:
+            seen.add((await f.io(monitor.recv_monitor_message(events)))["event"])
+        assert f.zmq.EVENT_LISTENING in seen
+
+    flavoured.run(body)
