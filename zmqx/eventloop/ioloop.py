@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import warnings
 
-from tornado.ioloop import IOLoop, PeriodicCallback, TimeoutError
+from tornado.ioloop import IOLoop, PeriodicCallback
+from tornado.util import TimeoutError
 
 __all__ = ["IOLoop", "PeriodicCallback", "TimeoutError", "ZMQIOLoop", "install"]
 

@@ -293,14 +293,23 @@ class ZMQStream:
         Returns how many messages it moved."""
         self._check_closed()
         count = 0
+        looked = False
         while not limit or count < limit:
             before = count
             if flag & POLLIN and self._recv_one(flushing=True):
                 count += 1
             if flag & POLLOUT and (not limit or count < limit) and self._send_one():
                 count += 1
-            if count == before or self.socket is None:
+            if self.socket is None:
                 break
+            if count == before:
+                # libzmq may refuse a send before it has read its commands (the
+                # peer took messages): reading EVENTS makes it; then try again
+                if looked or not self._ready(flag):
+                    break
+                looked = True
+            else:
+                looked = False
         self._report_sent()
         return count
 
@@ -386,6 +395,14 @@ class ZMQStream:
         gen_log.error("ZMQStream %s error: %s", action, error)
         return True
 
+    def _ready(self, flag: int) -> bool:
+        """Whether the socket is ready for what flush(flag) would move."""
+        wanted = flag & POLLIN | (flag & POLLOUT if self._outbox else 0)
+        try:
+            return bool(wanted and self._watcher().attempt(POLL, None, wanted))
+        except zmqx.ZMQError:
+            return False
+
     def _watcher(self) -> Watcher:
         return _watcher_in(self.socket, self._loop)
 
@@ -394,7 +411,7 @@ class ZMQStream:
         coroutine it returns is scheduled on the loop."""
         try:
             result = callback(*args)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the user's code: logged, the stream goes on
             gen_log.error("Uncaught exception in ZMQStream callback", exc_info=True)
             return
         if result is not None and isawaitable(result):
@@ -412,7 +429,7 @@ class _Pump:
     burst at a time, and sleeps on a poll waiter of the socket's Watcher when the
     socket is not ready."""
 
-    __slots__ = ("stream", "events", "move", "waiting", "due")
+    __slots__ = ("due", "events", "move", "stream", "waiting")
 
     def __init__(self, stream: ZMQStream, events: int,
                  move: Callable[[], bool | None]) -> None:
@@ -432,6 +449,8 @@ class _Pump:
         """Stop waiting for the socket (a due run finds nothing wanted)."""
         waiting, self.waiting = self.waiting, None
         if waiting is not None:
+            # without its callback, cancelling calls nothing (works on a closed loop too)
+            waiting.remove_done_callback(self.woken)
             waiting.cancel()
 
     def run_now(self) -> None:
@@ -465,7 +484,7 @@ class _Pump:
 
     def woken(self, waiter: asyncio.Future[int]) -> None:
         if waiter is not self.waiting:
-            return  # cancelled by stop()
+            return  # stopped after this call was already scheduled
         self.waiting = None
         # A cancelled waiter: the watcher let go (the socket closed, or its Watcher
         # moved to another loop, when run() takes it back).
