@@ -570,6 +570,56 @@ def test_stream_receiving_from_a_sender_thread(zmq, zmqstream, ctx):
     asyncio.run(main())
 
 
+@pytest.mark.zmqx_only
+def test_sends_from_other_threads_go_through_the_loop(zmq, zmqstream, ctx):
+    """A stream's socket is used by its loop's thread only: a send from another
+    thread is handed over to it, and every message arrives, in each thread's order."""
+
+    async def main():
+        pull, push = pair(zmq, ctx, zmq.PULL, zmq.PUSH, transport="inproc")
+        out = zmqstream.ZMQStream(push)
+        sent = Collector()
+        out.on_send(sent)
+
+        def sender(name):
+            for m in numbered(500, prefix=name):
+                out.send(m)
+
+        threads = [threading.Thread(target=sender, args=(b"t%d-" % k,)) for k in range(3)]
+        for t in threads:
+            t.start()
+        sender(b"loop-")
+        inbox = zmqstream.ZMQStream(pull)
+        got = Collector()
+        inbox.on_recv(lambda msg: got(msg[0]))
+        await got.wait(2000)
+        for t in threads:
+            t.join(WAIT)
+        for name in (b"loop-", b"t0-", b"t1-", b"t2-"):
+            assert [m for m in got.items if m.startswith(name)] == numbered(500, prefix=name)
+        assert len(await sent.wait(2000)) == 2000
+
+    asyncio.run(main())
+
+
+def test_closing_the_stream_inside_its_callback(zmq, zmqstream, ctx):
+    async def main():
+        pull, _push = holding(zmq, ctx, numbered(5))
+        stream = zmqstream.ZMQStream(pull)
+        got = []
+
+        def once(msg):
+            got.append(msg)
+            stream.close()
+
+        stream.on_recv(once)
+        await settle(0.2)
+        assert got == [[b"000000"]]
+        assert stream.closed() and pull.closed
+
+    asyncio.run(main())
+
+
 def test_cpu_stays_idle_while_nothing_arrives(zmq, zmqstream, ctx):
     async def main():
         pull, push = pair(zmq, ctx, zmq.PULL, zmq.PUSH)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 import warnings
+from asyncio import _get_running_loop as _running_loop
 from collections import deque
 from collections.abc import Callable, Sequence
 from inspect import isawaitable
@@ -119,7 +120,7 @@ class ZMQStream:
         self, callback: Callable[[list[zmqx.Frame]], object] | None, copy: Literal[False]
     ) -> None: ...
     @overload
-    def on_recv(self, callback: RecvCallback | None, copy: bool = True) -> None: ...
+    def on_recv(self, callback: RecvCallback | None, copy: bool) -> None: ...
     def on_recv(self, callback: Callable[[list[Any]], object] | None, copy: bool = True) -> None:
         """Call callback(msg) with each message received, a list of parts: bytes,
         or Frames with copy=False. Replaces the previous callback; None pauses
@@ -146,7 +147,7 @@ class ZMQStream:
     ) -> None: ...
     @overload
     def on_recv_stream(
-        self, callback: Callable[[ZMQStream, list[Any]], object] | None, copy: bool = True
+        self, callback: Callable[[ZMQStream, list[Any]], object] | None, copy: bool
     ) -> None: ...
     def on_recv_stream(
         self, callback: Callable[[ZMQStream, list[Any]], object] | None, copy: bool = True
@@ -210,13 +211,25 @@ class ZMQStream:
     ) -> None:
         """Queue a multipart message; it goes to the socket, whole, once the socket
         takes it (now, if it can). A callback replaces the on_send callback.
-        Raises TypeError or ValueError at once for a message that cannot be sent."""
+        Raises TypeError or ValueError at once for a message that cannot be sent.
+        Called from another thread while the loop runs, it hands the message to
+        the loop's thread, which alone uses the socket."""
         self._check_closed()
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
         parts = checked_message(msg)
+        if _running_loop() is not self._loop and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._queue, msg, parts, flags, copy, track,
+                                            callback)
+        else:
+            self._queue(msg, parts, flags, copy, track, callback)
+
+    def _queue(self, msg: Any, parts: list[Any], flags: int, copy: bool, track: bool,
+               callback: SendCallback | None) -> None:
+        if self.socket is None:
+            return  # closed while the message came over from another thread
         if callback is not None:
-            self.on_send(callback)
+            self._send_callback = callback
         self._outbox.append((msg, parts, flags, copy, track))
         if len(self._outbox) == 1:
             self._sender.run_now()

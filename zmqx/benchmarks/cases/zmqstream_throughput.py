@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import importlib
 import itertools
+import statistics
 import threading
 import time
 from typing import Any
@@ -89,7 +90,7 @@ async def measure(zmq: Any, count: int, size: int, chunks: int) -> tuple[float, 
     stream.close(linger=0)
     ctx.term()
     rates = [per / max(b - a, 1e-9) for a, b in itertools.pairwise(marks[:chunks + 1])]
-    return H.median(rates), (count - 1) / (marks[-1] - marks[0])
+    return statistics.median(rates), (count - 1) / (marks[-1] - marks[0])
 
 
 def main(argv: list[str] | None = None) -> None:
