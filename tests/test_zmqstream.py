@@ -570,6 +570,55 @@ def test_stream_receiving_from_a_sender_thread(zmq, zmqstream, ctx):
     asyncio.run(main())
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_pauses_flushes_and_sends_lose_nothing(zmq, zmqstream, ctx, seed):
+    """Streams echoing numbered messages under random pausing, resuming, flushing
+    (with limits) and bursts of sends: each message arrives once, in order."""
+    count, streams = 1500, 4
+    rng = random.Random(seed)
+
+    async def main():
+        echoes, clients, got = [], [], []
+        for k in range(streams):
+            # DEALERs both: a ROUTER would drop replies at the HWM, by design
+            server, dealer = pair(zmq, ctx, zmq.DEALER, zmq.DEALER, transport="inproc",
+                                  sndhwm=20, rcvhwm=20)
+            echo = zmqstream.ZMQStream(server)
+            echo.on_recv(echo.send_multipart)
+            client = zmqstream.ZMQStream(dealer)
+            got.append([])
+            client.on_recv(lambda msg, k=k: got[k].append(msg[0]))
+            echoes.append(echo)
+            clients.append(client)
+        next_seq = [0] * streams
+        deadline = time.monotonic() + 25
+        while any(len(g) < count for g in got):
+            assert time.monotonic() < deadline, [len(g) for g in got]
+            k = rng.randrange(streams)
+            action = rng.random()
+            if action < 0.4 and next_seq[k] < count:
+                for _ in range(min(rng.randint(1, 60), count - next_seq[k])):
+                    clients[k].send(b"%06d" % next_seq[k])
+                    next_seq[k] += 1
+            elif action < 0.55:
+                echoes[k].stop_on_recv()
+            elif action < 0.7:
+                echoes[k].on_recv(echoes[k].send_multipart)
+            elif action < 0.85:
+                stream = rng.choice([echoes, clients])[k]
+                # a paused stream's flush(POLLIN) would drop what it receives
+                flag = zmq.POLLIN | zmq.POLLOUT if stream.receiving() else zmq.POLLOUT
+                stream.flush(flag, limit=rng.choice([None, 1, 5]))
+            else:
+                for echo in echoes:  # nothing may stay paused for good
+                    echo.on_recv(echo.send_multipart)
+                await asyncio.sleep(rng.choice([0, 0, 0.001, 0.01]))
+        for k in range(streams):
+            assert got[k] == numbered(count), k
+
+    asyncio.run(main())
+
+
 @pytest.mark.zmqx_only
 def test_sends_from_other_threads_go_through_the_loop(zmq, zmqstream, ctx):
     """A stream's socket is used by its loop's thread only: a send from another
