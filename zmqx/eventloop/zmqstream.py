@@ -80,6 +80,7 @@ class ZMQStream:
             socket = zmqx.Socket(shadow=socket)
         if not isinstance(socket, zmqx.Socket):
             raise TypeError(f"ZMQStream needs a zmqx.Socket, not {type(socket).__name__}")
+        socket.getsockopt(zmqx.FD)  # raises now for a socket that has no FD to watch
         self.socket = socket
         self.io_loop = io_loop or IOLoop.current()
         # every tornado 6 IOLoop is an asyncio loop underneath
