@@ -128,7 +128,7 @@ cdef bint hwm_already(Socket s, int option, int value) except -1:
 
 
 cdef int endpoint_call(Socket self, int (*call)(void *, const char *) noexcept nogil,
-                   addr) except -1:
+                       addr) except -1:
     cdef int err
     cdef Socket s = enter(self)
     if isinstance(addr, str):

@@ -438,7 +438,6 @@ cdef object as_part(object part, bint copy, bint track):
     return frame
 
 
-
 def watcher_of(Socket socket not None):
     """The Watcher serving socket's libzmq socket, or None."""
     return holder_of(socket)._watcher
