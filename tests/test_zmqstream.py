@@ -907,6 +907,21 @@ def test_install_as_zmq_gives_the_eventloop_modules(zmq):
         "import zmqx.eventloop.zmqstream\n"
         "assert zmqstream.ZMQStream is zmqx.eventloop.zmqstream.ZMQStream\n"
         "assert zmq.eventloop.future.Socket.__module__ == 'zmqx.eventloop.future'\n"
+        # a pyzmq-style tornado program: streams made first, then the loop started
+        "io_loop = ioloop.IOLoop.current()\n"
+        "ctx = zmq.Context.instance()\n"
+        "rep, req = ctx.socket(zmq.REP), ctx.socket(zmq.REQ)\n"
+        "port = rep.bind_to_random_port('tcp://127.0.0.1')\n"
+        "req.connect('tcp://127.0.0.1:%d' % port)\n"
+        "server, client = zmqstream.ZMQStream(rep), zmqstream.ZMQStream(req)\n"
+        "server.on_recv(lambda msg: server.send_multipart(msg[::-1]))\n"
+        "replies = []\n"
+        "client.on_recv(lambda msg: (replies.append(msg), io_loop.stop()))\n"
+        "client.send_multipart([b'a', b'b'])\n"
+        "io_loop.call_later(10, io_loop.stop)\n"
+        "io_loop.start()\n"
+        "assert replies == [[b'b', b'a']], replies\n"
+        "server.close(); client.close(); ctx.term()\n"
         "print('ok')\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
