@@ -355,7 +355,10 @@ cdef class Watcher:
         self._polls = []
         for w in waiters:
             self._finish(<Waiter>w)
-            (<Waiter>w).future.cancel()
+            try:
+                (<Waiter>w).future.cancel()
+            except RuntimeError:
+                pass  # its loop is closed: cancelled all the same, no callback can run
 
     # ---- messages given back by cancelled receivers ------------------------
 
