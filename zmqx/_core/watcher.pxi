@@ -61,6 +61,13 @@ cdef object attempt_op(Socket holder, int op, object payload, int flags, bint co
     return events if events else NOT_READY
 
 
+cdef inline int waits_for(int op, int flags) noexcept:
+    """The events that let op go on (for a poll, those it asked for)."""
+    if op == OP_POLL:
+        return flags
+    return ZMQ_POLLIN if op >= OP_RECV else ZMQ_POLLOUT
+
+
 cdef class Waiter:
     """An operation waiting for its socket, and the future that gets its result."""
 
@@ -214,7 +221,7 @@ cdef class Watcher:
             queue.append(w)
         # The attempt that found the socket not ready may have consumed the FD's
         # edge: look at readiness now, then sleep on the FD only if nothing is ready.
-        if fresh_readiness(holder) | self._returned_events():
+        if (fresh_readiness(holder) | self._returned_events()) & waits_for(op, w.flags):
             self._schedule()
         if not self._watching:
             self.driver.watch(self._fd, self._on_fd_callback)
