@@ -18,6 +18,8 @@
 #   pending(waiter)                     a new pending future (done(), cancel(),
 #                                       set_result(), set_exception())
 #   completed(result) / failed(exc)     a future that is already done
+#   abandon(future)                     optional: settle a pending future whose socket
+#                                       closed (without it, the future is cancelled)
 
 from collections import deque
 
@@ -153,8 +155,11 @@ cdef class Watcher:
             future = self._done_type(**self._done_kwargs)
             future.set_result(result)
             return future
-        if flags & ZMQ_DONTWAIT or (op == OP_POLL and timeout_ms == 0):
-            return self._completed(0) if op == OP_POLL else self._failed(Again())
+        if op == OP_POLL:  # a poll's flags are the events it waits for
+            if timeout_ms == 0:
+                return self._completed(0)
+        elif flags & ZMQ_DONTWAIT:
+            return self._failed(Again())
         return self.enqueue(op, payload, flags, copy, track, nbytes, timeout_ms)
 
     def attempt(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
@@ -185,7 +190,7 @@ cdef class Watcher:
             payload = checked_parts(payload)
         w.op = op
         w.payload = payload
-        w.flags = flags & ~ZMQ_DONTWAIT
+        w.flags = flags if op == OP_POLL else flags & ~ZMQ_DONTWAIT
         w.copy = copy
         w.track = track
         w.nbytes = nbytes
@@ -328,8 +333,8 @@ cdef class Watcher:
         return 0
 
     def detach(self):
-        """Stop serving the socket: stop watching its FD and cancel every pending
-        waiter (no future outlives its watcher)."""
+        """Stop serving the socket: stop watching its FD and cancel (or abandon,
+        see the driver protocol) every pending waiter: no future outlives its watcher."""
         cdef list waiters = list(self._recv) + list(self._send) + self._polls
         if self._holder is None:
             return
@@ -343,9 +348,13 @@ cdef class Watcher:
         self._recv = deque()
         self._send = deque()
         self._polls = []
+        abandon = getattr(self.driver, "abandon", None)
         for w in waiters:
             self._finish(<Waiter>w)
-            (<Waiter>w).future.cancel()
+            if abandon is None:
+                (<Waiter>w).future.cancel()
+            elif not (<Waiter>w).future.done():
+                abandon((<Waiter>w).future)
 
     # ---- messages given back by cancelled receivers ------------------------
 
