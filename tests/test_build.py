@@ -17,7 +17,12 @@ def test_missing_libzmq_stops_the_build_with_an_install_hint(tmp_path):
     env = dict(os.environ, PKG_CONFIG_LIBDIR=str(tmp_path), PKG_CONFIG_PATH="")
     result = subprocess.run(
         [sys.executable, "setup.py", "--name"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]

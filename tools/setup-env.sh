@@ -37,6 +37,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     # the typing test's checkers, pinned: new releases add checks (basedpyright bundles
     # pyright and node, so nothing is fetched from npm at run time)
     $PY -m pip install -q mypy==2.4.1 basedpyright==1.40.2 >&2
+    # the CLI's optional extra (zmqx[cli]): progress bars and tables, benchmark charts
+    $PY -m pip install -q "rich>=13" "matplotlib>=3.5" >&2
     touch "$stamp"
 fi
 # Build the compiled core in place (Cython recompiles only what changed).

@@ -23,6 +23,8 @@
 
 from collections import deque
 
+from cpython.object cimport PyObject_Call
+
 cdef enum:
     OP_SEND = 1
     OP_SEND_MULTIPART = 2
@@ -142,7 +144,7 @@ cdef class Watcher:
     cdef object _submit(self, int op, object payload, int flags, bint copy, bint track,
                         Py_ssize_t nbytes, int timeout_ms):
         try:
-            result = self.attempt(op, payload, flags, copy, track, nbytes)
+            result = self._attempt(op, payload, flags, copy, track, nbytes)
         except ZMQError as e:
             if e.errno == ENOTSOCK or self._holder is None:
                 raise
@@ -152,10 +154,11 @@ cdef class Watcher:
         if result is not NOT_READY:
             if self._done_type is None:
                 return self._completed(result)
-            future = self._done_type(**self._done_kwargs)
+            # PyObject_Call hands the kwargs dict over as it is (a ** call copies it)
+            future = PyObject_Call(self._done_type, (), self._done_kwargs)
             future.set_result(result)
             return future
-        if op == OP_POLL:  # a poll's flags are the events it waits for
+        if op == OP_POLL:  # flags are the events wanted, not send/recv flags
             if timeout_ms == 0:
                 return self._completed(0)
         elif flags & ZMQ_DONTWAIT:
@@ -166,6 +169,10 @@ cdef class Watcher:
                 Py_ssize_t nbytes=0):
         """Try op now without waiting: its result, or NOT_READY (also while older
         waiters of the same kind are queued: they go first)."""
+        return self._attempt(op, payload, flags, copy, track, nbytes)
+
+    cdef object _attempt(self, int op, object payload, int flags, bint copy, bint track,
+                         Py_ssize_t nbytes):
         cdef Socket holder = self._enter()
         if op == OP_SEND_MULTIPART:
             payload = checked_parts(payload)

@@ -1,13 +1,15 @@
-"""Shared helpers for the zmqx benchmarks.
+"""What the benchmark cases share: loading the binding, reporting, C builds, children.
 
-Every benchmark script is written against the pyzmq API and takes the module to
-measure as ``--impl`` (``zmq`` = pyzmq, ``zmqx``; some also take ``c`` for a
-plain-C baseline).  A measurement prints exactly one JSON line on stdout.
+Every case is written against the pyzmq API and takes the module to measure as
+``--impl`` (``zmq`` = pyzmq, ``zmqx``; some also take ``c`` for a plain-C
+baseline).  A measurement prints exactly one JSON line on stdout.  Nothing here
+imports zmqx: a process measuring pyzmq never loads it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import json
 import os
@@ -17,10 +19,10 @@ import sys
 import tempfile
 import time
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-REPO_DIR = os.path.dirname(BENCH_DIR)
-C_DIR = os.path.join(BENCH_DIR, "c")
-BUILD_DIR = os.path.join(BENCH_DIR, "build")
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+C_DIR = os.path.join(PACKAGE_DIR, "c")
+# the process entry point; measurements run it by path (see __main__.py)
+ENTRY = os.path.join(PACKAGE_DIR, "__main__.py")
 
 PY_IMPLS = ("zmq", "zmqx")
 
@@ -30,6 +32,7 @@ class BenchSkip(Exception):
 
 
 def base_parser(description: str, impls=PY_IMPLS) -> argparse.ArgumentParser:
+    """An argument parser with the ``--impl`` option every case takes."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--impl", choices=impls, default="zmq", help="module to measure")
     return p
@@ -51,6 +54,7 @@ def load_impl(name: str):
 
 
 def emit(bench: str, impl: str, value: float, unit: str, **extra) -> None:
+    """Print the one JSON line that reports a measurement."""
     rec = {"bench": bench, "impl": impl, "value": value, "unit": unit}
     rec.update(extra)
     sys.stdout.write(json.dumps(rec) + "\n")
@@ -67,8 +71,9 @@ def main_guard(fn) -> None:
         sys.exit(3)
 
 
-def python_cmd(script: str, *args: str) -> list[str]:
-    return [sys.executable, os.path.join(BENCH_DIR, script), *map(str, args)]
+def measure_cmd(case: str, *args: object) -> list[str]:
+    """Command line of a fresh process running one measurement of ``case``."""
+    return [sys.executable, ENTRY, "measure", case, *map(str, args)]
 
 
 def exit_hard_after(seconds: float) -> None:
@@ -105,30 +110,43 @@ def _zmq_flags() -> list[str]:
 
 
 def find_cc() -> str | None:
+    """The C compiler to build baselines with ($CC, cc, gcc or clang), or None."""
     for cc in (os.environ.get("CC"), "cc", "gcc", "clang"):
         if cc and shutil.which(cc):
             return cc
     return None
 
 
-def c_binary(name: str) -> str:
-    """Path of the compiled C baseline ``name``; (re)build it when stale.
+def build_dir() -> str:
+    """Where compiled C baselines are kept: a per-user cache (the package may be read-only)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "zmqx", "bench-c")
 
-    Raises BenchSkip when there is no compiler or the build fails.
+
+def c_binary(name: str) -> str:
+    """Path of the compiled C baseline ``name``, built on first use.
+
+    The binary's name carries a hash of its sources and build flags, so an edit, a
+    new libzmq or another zmqx version never reuses a stale build.  Raises BenchSkip
+    when there is no compiler or the build fails.
     """
     src = os.path.join(C_DIR, name + ".c")
-    hdr = os.path.join(C_DIR, "common.h")
-    out = os.path.join(BUILD_DIR, name)
-    src_mtime = max(os.path.getmtime(src), os.path.getmtime(hdr))
-    if os.path.exists(out) and os.path.getmtime(out) >= src_mtime:
+    flags = _zmq_flags()
+    digest = hashlib.sha256(" ".join(flags).encode())
+    for path in (src, os.path.join(C_DIR, "common.h")):
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    out_dir = build_dir()
+    out = os.path.join(out_dir, f"{name}-{digest.hexdigest()[:16]}")
+    if os.path.exists(out):
         return out
     cc = find_cc()
     if cc is None:
         raise BenchSkip("no C compiler (cc/gcc/clang) found; C baseline skipped")
-    os.makedirs(BUILD_DIR, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=name + ".", dir=BUILD_DIR)
+    os.makedirs(out_dir, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=name + ".", dir=out_dir)
     os.close(fd)
-    cmd = [cc, "-O2", "-o", tmp, src, *_zmq_flags()]
+    cmd = [cc, "-O2", "-o", tmp, src, *flags]
     r = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if r.returncode != 0:
         os.unlink(tmp)
@@ -144,6 +162,7 @@ def c_binary(name: str) -> str:
 
 
 def spawn(cmd: list[str], **kw) -> subprocess.Popen:
+    """Start a child process with text pipes for stdout and stderr."""
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
@@ -181,6 +200,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def last_json(text: str) -> dict:
+    """The last JSON object line of a child's output."""
     for line in reversed(text.splitlines()):
         line = line.strip()
         if line.startswith("{"):
@@ -235,6 +255,7 @@ def timed_calls(fn, n: int, chunks: int = 10):
 
 
 def median(values):
+    """The median of ``values``."""
     import statistics
 
     return statistics.median(values)
