@@ -237,7 +237,7 @@ class Poller(_SyncPoller):
                     await anyio.wait_readable(obj)
                 else:
                     await anyio.wait_writable(obj)
-            except Exception as e:  # a socket closed meanwhile, say
+            except Exception as e:  # noqa: BLE001 - a socket closed meanwhile, say
                 errors.append(e)
             group.cancel_scope.cancel()
 
