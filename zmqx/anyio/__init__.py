@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 import anyio
 
 import zmqx
-from zmqx._core._core import POLL, Frame, FutureSocket, MessageTracker, Watcher, watcher_of
+from zmqx._core._core import POLL, Frame, FutureSocket, MessageTracker, Watcher
 from zmqx._core._core import Poller as _SyncPoller
 from zmqx.asyncio import _LoopDriver, _start_poll, _watcher_in
 from zmqx.constants import ENOTSOCK, POLLIN, POLLOUT
@@ -63,24 +63,26 @@ class _AsyncioDriver(_LoopDriver):
         future.set_exception(ZMQError(ENOTSOCK))
 
 
+_NO_LOOP = ("zmqx.anyio sockets wait inside an event loop: anyio.run(...) with the "
+            "asyncio or the trio backend")
+_watcher_in_trio: Callable[[zmqx.Socket], Watcher | None] | None = None
+
+
 def _watcher(socket: zmqx.Socket) -> Watcher:
     """The Watcher of socket in the running event loop (asyncio, or trio)."""
+    global _watcher_in_trio
     loop = _running_loop()
     if loop is not None:
         return _watcher_in(socket, loop, _AsyncioDriver)
-    try:
-        from trio.lowlevel import current_trio_token
-
-        from zmqx.anyio._trio import Driver
-
-        token = current_trio_token()
-    except (ImportError, RuntimeError):
-        raise RuntimeError(
-            "zmqx.anyio sockets wait inside an event loop: anyio.run(...) with the "
-            "asyncio or the trio backend") from None
-    watcher = watcher_of(socket)
-    if watcher is None or watcher.loop is not token:
-        watcher = Watcher(socket, Driver(token))  # one driver per socket and run
+    if _watcher_in_trio is None:
+        try:
+            from zmqx.anyio._trio import watcher_in_run
+        except ImportError:
+            raise RuntimeError(_NO_LOOP) from None
+        _watcher_in_trio = watcher_in_run
+    watcher = _watcher_in_trio(socket)
+    if watcher is None:
+        raise RuntimeError(_NO_LOOP)
     return watcher
 
 
@@ -95,10 +97,9 @@ class Socket(FutureSocket, zmqx.Socket):
     from anyio code (a shadow: it shares the libzmq socket).
     """
 
-    def _serving(self) -> Watcher:
-        """This socket's Watcher in the running loop (the compiled FutureSocket
-        has the common asyncio case)."""
-        return _watcher(self)
+    # this socket's Watcher in the running loop (the compiled FutureSocket has
+    # the common asyncio case)
+    _serving = _watcher
 
     async def send(  # type: ignore[override]
         self,

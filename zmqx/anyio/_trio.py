@@ -27,12 +27,14 @@ from trio.lowlevel import (
     Task,
     checkpoint,
     current_task,
+    current_trio_token,
     notify_closing,
     reschedule,
     wait_readable,
     wait_task_rescheduled,
 )
 
+from zmqx._core._core import Watcher, watcher_of
 from zmqx.constants import ENOTSOCK
 from zmqx.error import ZMQError
 
@@ -40,6 +42,18 @@ _PENDING = 0
 _RESULT = 1
 _ERROR = 2
 _DROPPED = 3  # its task was cancelled: the operation is not to be done
+
+
+def watcher_in_run(socket: Any) -> Watcher | None:
+    """The Watcher of socket in the running trio run; None outside of one."""
+    try:
+        token = current_trio_token()
+    except RuntimeError:
+        return None
+    watcher = watcher_of(socket)
+    if watcher is None or watcher.loop is not token:
+        watcher = Watcher(socket, Driver(token))  # one driver per socket and run
+    return watcher
 
 
 class Deadline:
