@@ -14,8 +14,10 @@
 
 Every call that may block is a coroutine; there is no "start" step and no task
 for the user to run. Built on the core's readiness machine (a compiled Watcher
-per socket): a call that can complete at once does so without waiting; one that
-must wait joins a FIFO queue served when the socket's FD has news. Under asyncio
+per socket): a call that can complete at once does so without a trip through
+the event loop (but one call in 32 starts with a checkpoint, so that a loop on
+always-ready sockets lets other tasks run and can be cancelled); one that must
+wait joins a FIFO queue served when the socket's FD has news. Under asyncio
 the FD is watched by the loop; under trio by the waiting tasks themselves (see
 zmqx/anyio/_trio.py).
 
@@ -32,6 +34,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import anyio
+from anyio.lowlevel import checkpoint
 
 import zmqx
 from zmqx._core._core import POLL, Frame, FutureSocket, MessageTracker, Watcher
@@ -65,25 +68,46 @@ class _AsyncioDriver(_LoopDriver):
 
 _NO_LOOP = ("zmqx.anyio sockets wait inside an event loop: anyio.run(...) with the "
             "asyncio or the trio backend")
-_watcher_in_trio: Callable[[zmqx.Socket], Watcher | None] | None = None
+_trio_module: Any = None  # zmqx.anyio._trio, once a socket is used under trio
+
+
+def _trio_side() -> Any:
+    global _trio_module
+    if _trio_module is None:
+        try:
+            from zmqx.anyio import _trio as module
+        except ImportError:  # no trio: and no asyncio loop runs either
+            raise RuntimeError(_NO_LOOP) from None
+        _trio_module = module
+    return _trio_module
 
 
 def _watcher(socket: zmqx.Socket) -> Watcher:
     """The Watcher of socket in the running event loop (asyncio, or trio)."""
-    global _watcher_in_trio
     loop = _running_loop()
     if loop is not None:
         return _watcher_in(socket, loop, _AsyncioDriver)
-    if _watcher_in_trio is None:
-        try:
-            from zmqx.anyio._trio import watcher_in_run
-        except ImportError:
-            raise RuntimeError(_NO_LOOP) from None
-        _watcher_in_trio = watcher_in_run
-    watcher = _watcher_in_trio(socket)
+    watcher: Watcher | None = (_trio_module or _trio_side()).watcher_in_run(socket)
     if watcher is None:
         raise RuntimeError(_NO_LOOP)
     return watcher
+
+
+# An operation on a ready socket completes without a trip through the event loop;
+# one call in this many starts with a checkpoint instead, so that a loop on
+# always-ready sockets lets the other tasks run and can be cancelled.
+_CHECKPOINT_EVERY = 32
+_calls = 0
+
+
+def _checkpoint_now() -> bool:
+    """Whether this call starts with a checkpoint (see _CHECKPOINT_EVERY)."""
+    global _calls
+    _calls += 1
+    if _calls < _CHECKPOINT_EVERY:
+        return False
+    _calls = 0
+    return True
 
 
 async def _loaded(received: Awaitable[_R], load: Callable[[_R], _T]) -> _T:
@@ -111,6 +135,8 @@ class Socket(FutureSocket, zmqx.Socket):
         group: str | None = None,
     ) -> MessageTracker | None:
         """Send one message part; returns what Socket.send returns."""
+        if _checkpoint_now():
+            await checkpoint()
         tracker: MessageTracker | None = await FutureSocket.send(
             self, data, flags, copy, track, routing_id, group)
         return tracker
@@ -129,6 +155,8 @@ class Socket(FutureSocket, zmqx.Socket):
 
     async def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> bytes | Frame:
         """Receive one message part: bytes (a Frame if copy=False)."""
+        if _checkpoint_now():
+            await checkpoint()
         part: bytes | Frame = await FutureSocket.recv(self, flags, copy, track)
         return part
 
@@ -141,6 +169,8 @@ class Socket(FutureSocket, zmqx.Socket):
         **kwargs: Any,
     ) -> MessageTracker | None:
         """Send a multipart message, whole; returns once it is queued."""
+        if _checkpoint_now():
+            await checkpoint()
         tracker: MessageTracker | None = await FutureSocket.send_multipart(
             self, msg_parts, flags, copy, track, **kwargs)
         return tracker
@@ -161,6 +191,8 @@ class Socket(FutureSocket, zmqx.Socket):
     async def recv_multipart(self, flags: int = 0, copy: bool = True,
                              track: bool = False) -> list[bytes] | list[Frame]:
         """Receive every part of one message, whole."""
+        if _checkpoint_now():
+            await checkpoint()
         parts: list[bytes] | list[Frame] = await FutureSocket.recv_multipart(
             self, flags, copy, track)
         return parts
@@ -169,6 +201,8 @@ class Socket(FutureSocket, zmqx.Socket):
         self, buffer: Buffer, /, *, nbytes: int = 0, flags: int = 0
     ) -> int:
         """Receive one part into buffer; returns the part's full size."""
+        if _checkpoint_now():
+            await checkpoint()
         size: int = await FutureSocket.recv_into(self, buffer, nbytes=nbytes, flags=flags)
         return size
 
@@ -177,6 +211,8 @@ class Socket(FutureSocket, zmqx.Socket):
     ) -> int:
         """The events in flags that become ready within timeout ms (None or
         negative: no limit); 0 on timeout."""
+        if _checkpoint_now():
+            await checkpoint()
         events: int = await _start_poll(self, timeout, flags)
         return events
 

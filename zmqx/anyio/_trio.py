@@ -38,6 +38,8 @@ from zmqx._core._core import Watcher, watcher_of
 from zmqx.constants import ENOTSOCK
 from zmqx.error import ZMQError
 
+__all__ = ["watcher_in_run"]
+
 _PENDING = 0
 _RESULT = 1
 _ERROR = 2
