@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import statistics
 from typing import Any
 
 from .. import harness as H
@@ -82,7 +83,7 @@ async def measure(zmq: Any, count: int, size: int, chunks: int) -> tuple[float, 
             await send_all(send, b"x" * size, count)
     ctx.destroy(linger=0)
     rates, seconds = result[0]
-    return H.median(rates), (count - 1) / seconds
+    return statistics.median(rates), (count - 1) / seconds
 
 
 def main(argv: list[str] | None = None) -> None:
