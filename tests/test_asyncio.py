@@ -136,14 +136,15 @@ def test_task_cancelled_after_its_message_arrived_gives_it_back(zmq, actx, run):
         a, b = pair(zmq, actx, zmq.PAIR, zmq.PAIR)
         for recv in (b.recv, b.recv_multipart, b.recv_string):
             pending = recv()
-            task = None
+            tasks = []
             # runs before the task's own wake-up: cancels it once the message is in
-            pending.add_done_callback(lambda _: task.cancel())
+            pending.add_done_callback(lambda _, tasks=tasks: tasks[0].cancel())
 
             async def awaiting(p=pending):
                 return await p
 
             task = asyncio.ensure_future(awaiting())
+            tasks.append(task)
             await asyncio.sleep(0.01)
             await a.send_string("precious")
             with pytest.raises(asyncio.CancelledError):
@@ -166,7 +167,7 @@ def test_wait_for_timeout_loses_nothing(zmq, actx, run):
 
 def test_close_cancels_pending_futures(zmq, actx, run):
     async def main():
-        a, b = pair(zmq, actx, zmq.PAIR, zmq.PAIR)
+        _a, b = pair(zmq, actx, zmq.PAIR, zmq.PAIR)
         waiting = [b.recv(), b.recv_multipart(), b.poll(10000)]
         await asyncio.sleep(0.01)
         b.close()
@@ -277,7 +278,7 @@ def test_context_terminated_fails_pending_receives(zmq, aio, run):
     ctx = aio.Context()
 
     async def main():
-        a, b = pair(zmq, ctx, zmq.PAIR, zmq.PAIR)
+        _a, b = pair(zmq, ctx, zmq.PAIR, zmq.PAIR)
         waiting = b.recv()
         await asyncio.sleep(0.01)
         ctx.destroy(linger=0)
@@ -343,3 +344,62 @@ def test_stress_random_cancellations_lose_duplicate_or_split_nothing(zmq, actx, 
         assert time.monotonic() - started < 25 * soak
 
     run(main())
+
+
+def test_poller_watches_sockets_and_plain_fds(zmq, aio, actx, run):
+    import socket as stdsocket
+
+    async def main():
+        a, b = pair(zmq, actx, zmq.PAIR, zmq.PAIR)
+        left, right = stdsocket.socketpair()
+        try:
+            poller = aio.Poller()
+            poller.register(b, zmq.POLLIN)
+            poller.register(right, zmq.POLLIN)
+            assert await poller.poll(20) == []
+            waiting = poller.poll()
+            await asyncio.sleep(0.01)
+            left.send(b"!")
+            assert await asyncio.wait_for(waiting, 5) == [(right.fileno(), zmq.POLLIN)]
+            right.recv(1)
+            waiting = poller.poll(5000)
+            await a.send(b"zmq")
+            assert await asyncio.wait_for(waiting, 5) == [(b, zmq.POLLIN)]
+            waiting.cancel()
+        finally:
+            left.close()
+            right.close()
+
+    run(main())
+
+
+def test_programs_importing_zmq_asyncio_run_on_zmqx():
+    """install_as_zmq(): a pyzmq asyncio program runs unchanged, on zmqx."""
+    import subprocess
+    import sys
+    import textwrap
+
+    program = textwrap.dedent("""
+        import zmqx
+        zmqx.install_as_zmq()
+        import asyncio
+        import zmq
+        import zmq.asyncio
+
+        async def main():
+            ctx = zmq.asyncio.Context.instance()
+            rep = ctx.socket(zmq.REP)
+            port = rep.bind_to_random_port("tcp://127.0.0.1")
+            req = ctx.socket(zmq.REQ)
+            req.connect(f"tcp://127.0.0.1:{port}")
+            await req.send_json({"n": 1})
+            await rep.send_json(await rep.recv_json())
+            print(await req.recv_json(), type(ctx).__module__)
+            ctx.destroy(linger=0)
+
+        asyncio.run(main())
+    """)
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                         timeout=20, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["{'n':", "1}", "zmqx.asyncio"]

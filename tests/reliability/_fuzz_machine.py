@@ -39,9 +39,9 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from zmqx._core._core import monitored_queue
 
 import zmqx as zmq
+from zmqx._core._core import monitored_queue
 
 DOCUMENTED = (zmq.ZMQBaseError, TypeError, ValueError, BufferError, OverflowError)
 
@@ -1043,7 +1043,7 @@ class ZmqxMachine(RuleBasedStateMachine):
             attempt("proxy(bad)", zmq.proxy, front, "not a socket")
             attempt("proxy(bad)", zmq.proxy, None, back)
             attempt("monitored_queue(bad)", monitored_queue, front, back, None)
-            attempt("device(bad)", zmq.device, 99, front, back)
+            attempt("device(bad)", zmq.device, 99, front, "not a socket")
             return
         ctx = front.context
         if ctx is None or ctx.closed or front.closed:

@@ -358,10 +358,14 @@ cdef class Watcher:
         abandon = getattr(self.driver, "abandon", None)
         for w in waiters:
             self._finish(<Waiter>w)
-            if abandon is None:
+            if abandon is not None:
+                if not (<Waiter>w).future.done():
+                    abandon((<Waiter>w).future)
+                continue
+            try:
                 (<Waiter>w).future.cancel()
-            elif not (<Waiter>w).future.done():
-                abandon((<Waiter>w).future)
+            except RuntimeError:
+                pass  # its loop is closed: cancelled all the same, no callback can run
 
     # ---- messages given back by cancelled receivers ------------------------
 
@@ -439,7 +443,6 @@ cdef object as_part(object part, bint copy, bint track):
     if track:
         frame.tracker = MessageTracker()
     return frame
-
 
 
 def watcher_of(Socket socket not None):

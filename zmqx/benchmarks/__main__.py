@@ -48,7 +48,8 @@ def main(argv: list[str]) -> int:
         harness.main_guard(lambda: module.main([*module.CASE.fixed_args, *argv[2:]]))
         return 0
     command = importlib.import_module(name + ".command")
-    return command.main(argv)
+    status: int = command.main(argv)
+    return status
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def write_chart(results: list[dict[str, Any]], path: str, title: str) -> dict[st
             label=LABELS[impl],
             antialiased=False,
         )
-        for y, (_, v) in zip(ys, rows):
+        for y, (_, v) in zip(ys, rows, strict=True):
             ax.text(v * 1.04, y, f"{v:.2f}x", va="center", fontsize=7)
     ax.set_xscale("log")
     ax.set_xlim(low, high)

@@ -155,12 +155,12 @@ class PlainReporter:
     ) -> None:
         """Print the results (under ``header``) and the notes under them."""
         rows = table_rows(results)
-        widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-        line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
+        widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+        line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
         print(line)
         print("-" * len(line))
         for row in rows:
-            print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
+            print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
         print()
         for note in notes:
             print(note)

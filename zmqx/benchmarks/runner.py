@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from . import harness as H
 from .case import Case
@@ -142,7 +142,9 @@ def prepare(options: Options) -> Setup:
     return Setup(env, base_ok, base_info, cand_ok, cand_info, c_ok, c_reason)
 
 
-def run_one(case: Case, impl: str, args: list[str], env: dict[str, str], timeout: float) -> dict:
+def run_one(
+    case: Case, impl: str, args: list[str], env: dict[str, str], timeout: float
+) -> dict[str, Any]:
     """One measurement in a fresh process: its JSON record, or {"skip"/"error": why}."""
     cmd = H.measure_cmd(case.name, "--impl", impl, *args)
     t0 = time.monotonic()
@@ -181,6 +183,10 @@ def run_one(case: Case, impl: str, args: list[str], env: dict[str, str], timeout
     return rec
 
 
+# a ForeignLoad.mark(): (time, busy CPU seconds of the machine, CPU seconds of this run)
+Mark: TypeAlias = "tuple[float, float, float] | None"
+
+
 class ForeignLoad:
     """CPU used by processes other than this run (Linux: /proc/stat minus our own
     and our children's CPU time), in average busy cores: a noise indicator."""
@@ -189,7 +195,7 @@ class ForeignLoad:
         self.t0 = self.mark()
 
     @staticmethod
-    def mark() -> tuple[float, float, float] | None:
+    def mark() -> Mark:
         """(time, busy CPU seconds of the machine, CPU seconds of this run), or None."""
         import resource
 
@@ -206,7 +212,7 @@ class ForeignLoad:
         return time.monotonic(), busy, own
 
     @staticmethod
-    def between(a: Any, b: Any) -> float | None:
+    def between(a: Mark, b: Mark) -> float | None:
         """Average CPUs used by other processes between two marks."""
         if a is None or b is None or b[0] <= a[0]:
             return None

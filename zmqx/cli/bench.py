@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from .common import run_command
+from .common import Subcommands, run_command
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add the bench subcommand, with the suite's own options."""
     from zmqx.benchmarks.command import DESCRIPTION, add_arguments
 

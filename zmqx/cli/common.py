@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import NoReturn, TypeAlias
 
 import zmqx
 from zmqx.devices.__main__ import socket_type
@@ -36,6 +36,10 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Print one line naming the command and the problem, and exit with status 2."""
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+# what add_subparsers() returns: each subcommand module's register() adds its parser to it
+Subcommands: TypeAlias = "argparse._SubParsersAction[ArgumentParser]"
 
 
 class UsageError(Exception):
@@ -115,7 +119,7 @@ def open_socket(
     ctx: zmqx.Context,
     kind: int,
     args: argparse.Namespace,
-    extra_options: Sequence[tuple[int, object]] = (),
+    extra_options: Sequence[tuple[int, int | bytes]] = (),
 ) -> zmqx.Socket:
     """A socket of ``kind`` with the command line's -o options (not yet bound or connected)."""
     sock = ctx.socket(kind)

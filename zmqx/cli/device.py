@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import signal
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .common import Subcommands
 
 PROG = "zmqx device"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subcommands) -> None:
     """List the device subcommand in ``zmqx --help``."""
     # listed only: main() hands `zmqx device ...` to run() unparsed
     subparsers.add_parser(

@@ -9,28 +9,15 @@ by its owner only), in the ZPL certificate format that czmq and pyzmq's
 from __future__ import annotations
 
 import argparse
-import datetime
 import errno
 import os
 
 import zmqx
 
-from .common import UsageError, run_command
-
-_CERTIFICATE = """\
-#   ****  Generated on {date} by zmqx keygen  ****
-#   ZeroMQ CURVE {kind} Certificate
-#   {advice}
-
-metadata
-curve
-    public-key = "{public}"
-"""
-_PUBLIC_ADVICE = "Exchange securely, or use a secure mechanism to verify the contents."
-_SECRET_ADVICE = "Keep this file private: it holds the secret key."
+from .common import Subcommands, UsageError, run_command
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add the keygen subcommand."""
     parser = subparsers.add_parser(
         "keygen",
@@ -47,43 +34,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def write_certificates(directory: str, name: str, force: bool = False) -> tuple[str, str]:
-    """Write a new key pair as NAME.key and NAME.key_secret in ``directory``.
+    """Write a new key pair as NAME.key and NAME.key_secret in ``directory``
+    (zmqx.auth.certs.create_certificates; the secret file is mode 0600).
 
-    Returns the two paths.  The secret file is created with mode 0600 from the
-    start (never readable by others, even briefly).  Existing files are kept unless
-    ``force``: FileExistsError.
+    Returns the two paths. Existing files are kept unless ``force``: FileExistsError.
     """
-    public, secret = zmqx.curve_keypair()
-    os.makedirs(directory, exist_ok=True)
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    public_path = os.path.join(directory, name + ".key")
-    secret_path = public_path + "_secret"
-    texts = {
-        public_path: (
-            _CERTIFICATE.format(
-                date=date, kind="Public", advice=_PUBLIC_ADVICE, public=public.decode()
-            ),
-            0o644,
-        ),
-        secret_path: (
-            _CERTIFICATE.format(
-                date=date, kind="Secret", advice=_SECRET_ADVICE, public=public.decode()
-            )
-            + f'    secret-key = "{secret.decode()}"\n',
-            0o600,
-        ),
-    }
+    from zmqx.auth.certs import PUBLIC_SUFFIX, SECRET_SUFFIX, create_certificates
+
+    base = os.path.join(directory, name)
     if not force:
-        for path in texts:  # check both first: never write half a pair
+        for path in (base + PUBLIC_SUFFIX, base + SECRET_SUFFIX):  # never half a pair
             if os.path.exists(path):
                 raise FileExistsError(errno.EEXIST, "file exists", path)
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-    for path, (text, mode) in texts.items():
-        fd = os.open(path, flags, mode)
-        with os.fdopen(fd, "w") as f:
-            os.fchmod(fd, mode)  # also when --force replaced an existing file
-            f.write(text)
-    return public_path, secret_path
+    os.makedirs(directory, exist_ok=True)
+    return create_certificates(directory, name)
 
 
 def run(args: argparse.Namespace) -> int:

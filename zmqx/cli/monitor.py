@@ -12,12 +12,17 @@ import errno
 import json
 import sys
 import time
+from typing import TYPE_CHECKING, TypedDict
 
 import zmqx
 from zmqx.constants import Event
 from zmqx.utils.monitor import recv_monitor_message
 
+if TYPE_CHECKING:
+    from zmqx.utils.monitor import _MonitorMessage
+
 from .common import (
+    Subcommands,
     UsageError,
     add_socket_options,
     attach,
@@ -43,7 +48,7 @@ _EVENT_NAMES = [
 ]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add the monitor subcommand."""
     parser = subparsers.add_parser(
         "monitor",
@@ -104,7 +109,17 @@ def describe_value(event: int, value: int) -> str:
     return ""
 
 
-def event_record(message: dict) -> dict:
+class EventRecord(TypedDict):
+    """One monitor event as ``zmqx monitor`` prints it (a JSON object with --json)."""
+
+    time: float
+    event: str
+    endpoint: str
+    value: int
+    detail: str
+
+
+def event_record(message: _MonitorMessage) -> EventRecord:
     """A parsed monitor message as a dict: time, event name, endpoint, value, detail."""
     event, value = int(message["event"]), int(message["value"])
     try:
@@ -120,7 +135,7 @@ def event_record(message: dict) -> dict:
     }
 
 
-def format_line(record: dict) -> str:
+def format_line(record: EventRecord) -> str:
     """An event record as one readable line."""
     stamp = time.strftime("%H:%M:%S", time.localtime(record["time"]))
     millis = int(record["time"] * 1000) % 1000

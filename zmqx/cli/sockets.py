@@ -25,6 +25,7 @@ import zmqx
 
 from .common import (
     InputError,
+    Subcommands,
     UsageError,
     add_socket_options,
     attach,
@@ -61,7 +62,7 @@ KINDS = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add one subcommand per socket type."""
     for name, kind in KINDS.items():
         parser = subparsers.add_parser(
@@ -152,14 +153,14 @@ class SocketCommand:
             raise UsageError(f"--topic: {exc}") from None
         if args.kind == "pub" and len(self.topics) > 1:
             raise UsageError("pub takes one --topic")
-        self.left = args.count  # messages still to handle, or None for no limit
+        self.left: int | None = args.count  # messages still to handle, or None for no limit
         self.line_number = 0
 
     def run(self) -> int:
         """Run a socket command (pub, sub, ...); returns the exit status."""
         ctx = zmqx.Context()
         try:
-            options: list[tuple[int, object]] = [(zmqx.LINGER, self.args.linger)]
+            options: list[tuple[int, int | bytes]] = [(zmqx.LINGER, self.args.linger)]
             if self.kind.socket_type == zmqx.SUB:
                 for topic in self.topics or [b""]:
                     options.append((zmqx.SUBSCRIBE, topic))

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     payload = b"x" * args.size
     errors: list[BaseException] = []
 
-    def sender():
+    def sender() -> None:
         try:
             push = ctx.socket(zmq.PUSH)
             push.setsockopt(zmq.LINGER, 5000)

@@ -3,13 +3,17 @@
 1000 PULL sockets, each bound to its own inproc:// address and registered
 with POLLIN on one Poller; nothing is ever sent, so every poll returns [].
 Best of REPEAT timeit runs.  Afterwards one message is sent to one socket and
-the poller must report exactly that socket (so a broken poller cannot pass).  ``--impl c`` runs zmqx/benchmarks/c/poll_idle.c:
-plain ``zmq_poll`` on the same sockets, the libzmq floor (for information).
+the poller must report exactly that socket (so a broken poller cannot pass).
+``--impl c`` runs zmqx/benchmarks/c/poll_idle.c: plain ``zmq_poll`` on the
+same sockets, the libzmq floor (for information).
 """
 
 from __future__ import annotations
 
+import argparse
 import timeit
+from types import ModuleType
+from typing import Any
 
 from .. import harness as H
 from ..case import Case
@@ -29,7 +33,7 @@ CASE = Case(
 )
 
 
-def run_c(args) -> None:
+def run_c(args: argparse.Namespace) -> None:
     """Measure plain zmq_poll over the same sockets (the C program)."""
     exe = H.c_binary("poll_idle")
     ms = str(max(1, int(args.min_time * 1000)))
@@ -50,8 +54,9 @@ def run_c(args) -> None:
     )
 
 
-def check_poller_still_works(zmq, ctx, poller, socks) -> None:
+def check_poller_still_works(zmq: ModuleType, ctx: Any, poller: Any, socks: list[Any]) -> None:
     """A fast figure only counts if the poller still sees a real event."""
+    # ctx, poller and socks belong to the binding chosen at run time: no static type
     k = len(socks) // 2
     push = ctx.socket(zmq.PUSH)
     push.setsockopt(zmq.LINGER, 0)

@@ -22,8 +22,12 @@ slice rate (msg/s).
 
 from __future__ import annotations
 
+import argparse
 import sys
 import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
 from .. import harness as H
 from ..case import Case
@@ -43,7 +47,7 @@ CASE = Case(
 )
 
 
-def parser():
+def parser() -> argparse.ArgumentParser:
     """The options of this case."""
     p = H.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--mode", choices=("proxy", "monitored"), default="proxy")
@@ -52,7 +56,12 @@ def parser():
     return p
 
 
-def run_peers(args, frontend: str, backend: str, proxy_problem) -> dict:
+def run_peers(
+    args: argparse.Namespace,
+    frontend: str,
+    backend: str,
+    proxy_problem: Callable[[], str | None],
+) -> dict[str, Any]:
     """Run the C producer and consumer around the proxy; ``proxy_problem()``
     returns a message as soon as the proxy under test has died (fail fast
     instead of waiting for the consumer's receive timeout)."""
@@ -60,17 +69,17 @@ def run_peers(args, frontend: str, backend: str, proxy_problem) -> dict:
     n, size = str(args.count), str(args.size)
     consumer = H.spawn([exe, "recv", "connect", backend, n, size, "1"])
     producer = H.spawn([exe, "send", "connect", frontend, n, size, "1"])
-    deadline = H.time.monotonic() + 120
+    deadline = time.monotonic() + 120
     while consumer.poll() is None:
         problem = proxy_problem()
-        if problem is None and H.time.monotonic() > deadline:
+        if problem is None and time.monotonic() > deadline:
             problem = "consumer did not finish in 120 s"
         if problem is not None:
             for peer in (consumer, producer):
                 peer.kill()
                 H.reap(peer, 5)
             raise RuntimeError(problem)
-        H.time.sleep(0.05)
+        time.sleep(0.05)
     out, err = H.reap(consumer, 10)
     _, perr = H.reap(producer, 30)
     if consumer.returncode != 0:
@@ -84,7 +93,7 @@ def run_peers(args, frontend: str, backend: str, proxy_problem) -> dict:
     return res
 
 
-def run_c(args) -> dict:
+def run_c(args: argparse.Namespace) -> dict[str, Any]:
     """Measure libzmq's own zmq_proxy (the C program) between the C peers."""
     cmd = [H.c_binary("proxy"), "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"]
     if args.mode == "monitored":
@@ -93,17 +102,18 @@ def run_c(args) -> dict:
     try:
         frontend, backend = H.read_announce(proxy).split()
 
-        def problem():
+        def problem() -> str | None:
             if proxy.poll() is None:
                 return None
-            return f"C proxy exited early (rc={proxy.returncode}): {proxy.stderr.read()[:300]}"
+            err = proxy.stderr.read() if proxy.stderr else ""
+            return f"C proxy exited early (rc={proxy.returncode}): {err[:300]}"
 
         return run_peers(args, frontend, backend, problem)
     finally:
         H.stop(proxy)
 
 
-def run_py(args) -> dict:
+def run_py(args: argparse.Namespace) -> dict[str, Any]:
     """Measure the binding's proxy, run in a thread of this process, between the C peers."""
     zmq = H.load_impl(args.impl)
     if args.mode == "monitored":
@@ -131,7 +141,7 @@ def run_py(args) -> dict:
     backend = back.getsockopt(zmq.LAST_ENDPOINT).decode()
     outcome: list[BaseException] = []
 
-    def device():
+    def device() -> None:
         try:
             if args.mode == "monitored":
                 monitored_queue(front, back, mon)
@@ -149,7 +159,7 @@ def run_py(args) -> dict:
     t = threading.Thread(target=device, name="bench-proxy", daemon=True)
     t.start()
 
-    def problem():
+    def problem() -> str | None:
         if outcome:
             return f"proxy thread failed: {outcome[0]!r}"
         if not t.is_alive():

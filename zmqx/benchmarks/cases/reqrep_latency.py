@@ -13,6 +13,10 @@ round trip.  ``--impl c`` runs the C client (the baseline).
 
 from __future__ import annotations
 
+import argparse
+import subprocess
+import time
+
 from .. import harness as H
 from ..case import Case
 
@@ -31,7 +35,7 @@ CASE = Case(
 )
 
 
-def parser():
+def parser() -> argparse.ArgumentParser:
     """The options of this case."""
     p = H.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--role", choices=("client", "server"), default="client")
@@ -43,7 +47,7 @@ def parser():
     return p
 
 
-def run_py_server(args) -> None:
+def run_py_server(args: argparse.Namespace) -> None:
     """A Python REP echo server (when there is no C one); exits when idle."""
     zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
@@ -62,7 +66,7 @@ def run_py_server(args) -> None:
     ctx.term()
 
 
-def start_server(args):
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str, str]:
     """Returns (process, endpoint, server_kind)."""
     kind = args.server
     if kind == "c":
@@ -82,7 +86,7 @@ def start_server(args):
     return proc, H.read_announce(proc), kind
 
 
-def client_c(args, endpoint: str) -> dict:
+def client_c(args: argparse.Namespace, endpoint: str) -> dict[str, float]:
     """Measure with the C client."""
     exe = H.c_binary("reqrep_latency")
     proc = H.spawn([exe, "client", endpoint, str(args.count), str(args.size), str(args.warmup)])
@@ -93,7 +97,7 @@ def client_c(args, endpoint: str) -> dict:
     return {"us": res["us_per_rt"], "seconds": res["seconds"]}
 
 
-def client_py(args, endpoint: str) -> dict:
+def client_py(args: argparse.Namespace, endpoint: str) -> dict[str, float]:
     """Measure with the binding's REQ client."""
     zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
@@ -108,7 +112,7 @@ def client_py(args, endpoint: str) -> dict:
         for _ in range(args.warmup):
             send(msg)
             recv()
-        perf = H.time.perf_counter
+        perf = time.perf_counter
         t0 = perf()
         for _ in range(args.count):
             send(msg)

@@ -17,6 +17,9 @@ libzmq ceiling, for information.
 
 from __future__ import annotations
 
+import argparse
+import subprocess
+
 from .. import harness as H
 from ..case import Case
 
@@ -33,7 +36,7 @@ CASE = Case(
 )
 
 
-def parser():
+def parser() -> argparse.ArgumentParser:
     """The options of this case."""
     p = H.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--role", choices=("recv", "send"), default="recv")
@@ -48,11 +51,11 @@ def parser():
         default="same",
         help="sender implementation: the one under test (default) or the C peer",
     )
-    p.add_argument("--bench-name", default=None, help=H.argparse.SUPPRESS)
+    p.add_argument("--bench-name", default=None, help=argparse.SUPPRESS)
     return p
 
 
-def run_sender(args) -> None:
+def run_sender(args: argparse.Namespace) -> None:
     """The sending side: connect a PUSH socket and send COUNT messages."""
     zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
@@ -75,7 +78,7 @@ def run_sender(args) -> None:
     ctx.term()
 
 
-def start_sender(args, endpoint: str):
+def start_sender(args: argparse.Namespace, endpoint: str) -> subprocess.Popen[str]:
     """Start the sender process (Python or C) towards ``endpoint``."""
     common = [
         "--endpoint",
@@ -94,7 +97,7 @@ def start_sender(args, endpoint: str):
     return H.spawn(H.measure_cmd("throughput_tcp", "--impl", args.impl, "--role", "send", *common))
 
 
-def run_receiver_c(args) -> dict:
+def run_receiver_c(args: argparse.Namespace) -> dict[str, float]:
     """Measure with the C program on both ends (the libzmq ceiling)."""
     exe = H.c_binary("throughput")
     recv = H.spawn(
@@ -129,7 +132,7 @@ def run_receiver_c(args) -> dict:
     }
 
 
-def run_receiver_py(args) -> dict:
+def run_receiver_py(args: argparse.Namespace) -> dict[str, float]:
     """Measure the binding's receiving side against a sender process."""
     zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
