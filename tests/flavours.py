@@ -126,11 +126,12 @@ class Flavoured:
 
 
 # runner name -> run(flavoured, body): added by the flavours that need their own
-RUNNERS: dict[str, Callable[[Flavoured, Callable[[Flavoured], Awaitable[Any]]], Any]] = {}
+Body = Callable[[Flavoured], Awaitable[Any]]
+RUNNERS: dict[str, Callable[[Flavoured, Body], Any]] = {}
 
 
-def _anyio_runner(backend: str) -> Callable[[Flavoured, Callable[[Flavoured], Awaitable[Any]]], Any]:
-    def run(flavoured: Flavoured, body: Callable[[Flavoured], Awaitable[Any]]) -> Any:
+def _anyio_runner(backend: str) -> Callable[[Flavoured, Body], Any]:
+    def run(flavoured: Flavoured, body: Body) -> Any:
         import anyio
 
         return anyio.run(body, flavoured, backend=backend)

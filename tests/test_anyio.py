@@ -425,7 +425,7 @@ def test_stress_random_cancellations_lose_duplicate_or_split_nothing(
         states = [{"count": per_pair, "seen": set()} for _ in pairs]
         with anyio.fail_after(25 * soak):  # nothing stalls
             async with anyio.create_task_group() as group:
-                for (push, pull), state in zip(pairs, states):
+                for (push, pull), state in zip(pairs, states, strict=True):
                     group.start_soon(sender, push, per_pair)
                     group.start_soon(receiver, pull, state, True)
                     group.start_soon(receiver, pull, state, False)  # two tasks on one socket
