@@ -126,4 +126,20 @@ class Flavoured:
 
 
 # runner name -> run(flavoured, body): added by the flavours that need their own
-RUNNERS: dict[str, Callable[[Flavoured, Callable[[Flavoured], Awaitable[Any]]], Any]] = {}
+Body = Callable[[Flavoured], Awaitable[Any]]
+RUNNERS: dict[str, Callable[[Flavoured, Body], Any]] = {}
+
+
+def _anyio_runner(backend: str) -> Callable[[Flavoured, Body], Any]:
+    def run(flavoured: Flavoured, body: Body) -> Any:
+        import anyio
+
+        return anyio.run(body, flavoured, backend=backend)
+
+    return run
+
+
+# zmqx.anyio on each of anyio's backends (pyzmq has no anyio module: skipped for it)
+for _backend in ("trio", "asyncio"):
+    add_flavour(f"anyio-{_backend}", "anyio", f"anyio-{_backend}")
+    RUNNERS[f"anyio-{_backend}"] = _anyio_runner(_backend)

@@ -34,7 +34,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     $PY -m pip install -q --upgrade pip >&2
     $PY -m pip install -q "setuptools>=77" "Cython>=3.0" >&2
     $PY -m pip install -q pytest pytest-timeout hypothesis "pyzmq>=27" numpy psutil \
-        paramiko pexpect "tornado>=6" gevent uvloop trio "anyio>=4" >&2
+        paramiko pexpect "tornado>=6" gevent uvloop trio "anyio>=4" \
+        zmq-anyio >&2  # zmq-anyio: pyzmq's anyio adapter, the anyio benchmarks' baseline
     # the typing test's checkers, pinned: new releases add checks (basedpyright bundles
     # pyright and node, so nothing is fetched from npm at run time)
     $PY -m pip install -q mypy==2.4.1 basedpyright==1.40.2 >&2

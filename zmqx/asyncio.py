@@ -101,9 +101,10 @@ class _LoopDriver:
         return future
 
 
-_drivers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopDriver] = (
-    weakref.WeakKeyDictionary()
-)
+# loop -> {driver class: its driver of that loop} (zmqx.anyio has a driver class of its own)
+_drivers: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[type[_LoopDriver], _LoopDriver]
+] = weakref.WeakKeyDictionary()
 
 
 def _current_loop(fallback: asyncio.AbstractEventLoop | None = None) -> asyncio.AbstractEventLoop:
@@ -117,13 +118,17 @@ def _current_loop(fallback: asyncio.AbstractEventLoop | None = None) -> asyncio.
             return asyncio.get_event_loop_policy().get_event_loop()
 
 
-def _watcher_in(socket: zmqx.Socket, loop: asyncio.AbstractEventLoop) -> Watcher:
+def _watcher_in(socket: zmqx.Socket, loop: asyncio.AbstractEventLoop,
+                driver_class: type[_LoopDriver] = _LoopDriver) -> Watcher:
     """The Watcher of socket serving loop, made (or moved to loop) when needed."""
     watcher = watcher_of(socket)
     if watcher is None or watcher.driver.loop is not loop:
-        driver = _drivers.get(loop)
+        by_class = _drivers.get(loop)
+        if by_class is None:
+            by_class = _drivers[loop] = {}
+        driver = by_class.get(driver_class)
         if driver is None:
-            driver = _drivers[loop] = _LoopDriver(loop)
+            driver = by_class[driver_class] = driver_class(loop)
         watcher = Watcher(socket, driver)  # replaces (and detaches) another loop's
     return watcher
 
@@ -172,17 +177,21 @@ class Socket(FutureSocket, zmqx.Socket):
     ) -> asyncio.Future[int]:
         """A future of the events in flags that become ready within timeout ms
         (None or negative: no limit); 0 on timeout."""
-        if self.closed:
-            raise zmqx.ZMQError(zmqx.ENOTSUP)
-        if not flags:
-            raise ValueError("poll needs flags (POLLIN and/or POLLOUT)")
-        timeout_ms = -1 if timeout is None or timeout < 0 else int(timeout)
-        future: asyncio.Future[int] = self._serving().submit(
-            POLL, None, flags, timeout_ms=timeout_ms)
+        future: asyncio.Future[int] = _start_poll(self, timeout, flags)
         return future
 
     def _deserialize(self, received: Any, load: Callable[[Any], Any]) -> Any:
         return _then(received, load)
+
+
+def _start_poll(socket: FutureSocket, timeout: int | None, flags: int) -> Any:
+    """Socket.poll of an event-loop socket: its Watcher's future of the events."""
+    if socket.closed:
+        raise zmqx.ZMQError(zmqx.ENOTSUP)
+    if not flags:
+        raise ValueError("poll needs flags (POLLIN and/or POLLOUT)")
+    timeout_ms = -1 if timeout is None or timeout < 0 else int(timeout)
+    return socket._serving().submit(POLL, None, flags, timeout_ms=timeout_ms)
 
 
 def _then(source: asyncio.Future[Any], load: Callable[[Any], Any]) -> asyncio.Future[Any]:

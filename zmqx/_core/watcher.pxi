@@ -18,6 +18,8 @@
 #   pending(waiter)                     a new pending future (done(), cancel(),
 #                                       set_result(), set_exception())
 #   completed(result) / failed(exc)     a future that is already done
+#   abandon(future)                     optional: settle a pending future whose socket
+#                                       closed (without it, the future is cancelled)
 
 from collections import deque
 
@@ -345,8 +347,8 @@ cdef class Watcher:
         return 0
 
     def detach(self):
-        """Stop serving the socket: stop watching its FD and cancel every pending
-        waiter (no future outlives its watcher)."""
+        """Stop serving the socket: stop watching its FD and cancel (or abandon,
+        see the driver protocol) every pending waiter: no future outlives its watcher."""
         cdef list waiters = list(self._recv) + list(self._send) + self._polls
         if self._holder is None:
             return
@@ -360,8 +362,13 @@ cdef class Watcher:
         self._recv = deque()
         self._send = deque()
         self._polls = []
+        abandon = getattr(self.driver, "abandon", None)
         for w in waiters:
             self._finish(<Waiter>w)
+            if abandon is not None:
+                if not (<Waiter>w).future.done():
+                    abandon((<Waiter>w).future)
+                continue
             try:
                 (<Waiter>w).future.cancel()
             except RuntimeError:

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import importlib
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .. import harness as H
@@ -39,6 +40,30 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+async def send_all(send: Callable[[bytes], Awaitable[Any]], payload: bytes, count: int) -> None:
+    """Await send(payload) count times (the sender task)."""
+    for _ in range(count):
+        await send(payload)
+
+
+async def receive_timed(recv: Callable[[], Awaitable[bytes]], count: int, size: int,
+                        chunks: int) -> tuple[list[float], float]:
+    """The receiver task: (rate of each of chunks slices, seconds overall), the
+    clock starting after the first message."""
+    await recv()
+    rates = []
+    per = (count - 1) // chunks
+    started = time.perf_counter()
+    for c in range(chunks):
+        k = per if c < chunks - 1 else count - 1 - per * (chunks - 1)
+        t = time.perf_counter()
+        for _ in range(k):
+            if len(await recv()) != size:
+                raise RuntimeError("a message of the wrong size arrived")
+        rates.append(k / max(time.perf_counter() - t, 1e-9))
+    return rates, time.perf_counter() - started
+
+
 async def measure(zmq: Any, count: int, size: int, chunks: int) -> tuple[float, float]:
     """(median slice rate, overall rate) of count messages through one loop."""
     aio = importlib.import_module(zmq.__name__ + ".asyncio")
@@ -47,27 +72,8 @@ async def measure(zmq: Any, count: int, size: int, chunks: int) -> tuple[float, 
     push = ctx.socket(zmq.PUSH)
     port = pull.bind_to_random_port("tcp://127.0.0.1")
     push.connect(f"tcp://127.0.0.1:{port}")
-    payload = b"x" * size
-
-    async def send() -> None:
-        for _ in range(count):
-            await push.send(payload)
-
-    async def receive() -> tuple[list[float], float]:
-        await pull.recv()  # the clock starts after the first message
-        rates = []
-        per = (count - 1) // chunks
-        started = time.perf_counter()
-        for c in range(chunks):
-            k = per if c < chunks - 1 else count - 1 - per * (chunks - 1)
-            t = time.perf_counter()
-            for _ in range(k):
-                if len(await pull.recv()) != size:
-                    raise RuntimeError("a message of the wrong size arrived")
-            rates.append(k / max(time.perf_counter() - t, 1e-9))
-        return rates, time.perf_counter() - started
-
-    _, (rates, seconds) = await asyncio.gather(send(), receive())
+    _, (rates, seconds) = await asyncio.gather(
+        send_all(push.send, b"x" * size, count), receive_timed(pull.recv, count, size, chunks))
     ctx.destroy(linger=0)
     return H.median(rates), (count - 1) / seconds
 
