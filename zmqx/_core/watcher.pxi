@@ -18,6 +18,8 @@
 #   pending(waiter)                     a new pending future (done(), cancel(),
 #                                       set_result(), set_exception())
 #   completed(result) / failed(exc)     a future that is already done
+# A driver for green threads (WaitingSocket, at the end) gives pending futures a
+# wait() too: it blocks the calling green thread until the future is done.
 
 from collections import deque
 
@@ -488,3 +490,67 @@ cdef class FutureSocket(Socket):
         """Receive one part into buffer: a future of the part's full size."""
         return self._watcher_here()._submit(OP_RECV_INTO, buffer, flags, True, False, nbytes,
                                             TIMEOUT_OF_SOCKET)
+
+
+# ---- sockets whose blocking methods wait in a green thread -------------------
+
+cdef class WaitingSocket(Socket):
+    """The per-call path of a Socket whose blocking methods block only the
+    calling green thread (gevent and the like), compiled: an operation that can
+    complete does so at once; one that must wait is queued on the socket's
+    Watcher, and the driver's pending future blocks the caller in wait() (its
+    result, or its exception raised). A subclass provides _serving(): the
+    socket's Watcher in the current thread's loop, made when there is none."""
+
+    cdef object _perform(self, int op, object payload, int flags, bint copy, bint track,
+                         Py_ssize_t nbytes, int timeout_ms):
+        cdef Watcher watcher = <Watcher?>self._serving()
+        result = watcher.attempt(op, payload, flags, copy, track, nbytes)
+        if result is not NOT_READY:
+            return result
+        if flags & ZMQ_DONTWAIT or (op == OP_POLL and timeout_ms == 0):
+            if op == OP_POLL:
+                return 0
+            raise Again()
+        return watcher.enqueue(op, payload, flags, copy, track, nbytes, timeout_ms).wait()
+
+    def send(self, data, int flags=0, bint copy=True, bint track=False, routing_id=None,
+             group=None):
+        """Send one message part, waiting (this green thread only) until it can go."""
+        if routing_id is not None or group is not None:
+            data = addressed(holder_of(self), data, copy, track, routing_id, group)
+        return self._perform(OP_SEND, data, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
+
+    def recv(self, int flags=0, bint copy=True, bint track=False):
+        """Receive one message part, waiting (this green thread only) for it."""
+        return self._perform(OP_RECV, None, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
+
+    def send_multipart(self, msg_parts, int flags=0, bint copy=True, bint track=False,
+                       **kwargs):
+        """Send a multipart message whole, waiting (this green thread only) until
+        it can go."""
+        if kwargs:
+            raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
+        return self._perform(OP_SEND_MULTIPART, msg_parts, flags, copy, track, 0,
+                             TIMEOUT_OF_SOCKET)
+
+    def recv_multipart(self, int flags=0, bint copy=True, bint track=False):
+        """Receive every part of one message, waiting (this green thread only) for it."""
+        return self._perform(OP_RECV_MULTIPART, None, flags, copy, track, 0,
+                             TIMEOUT_OF_SOCKET)
+
+    def recv_into(self, buffer, /, *, nbytes=0, int flags=0):
+        """Receive one part into buffer (its full size returned), waiting (this
+        green thread only) for it."""
+        return self._perform(OP_RECV_INTO, buffer, flags, True, False, nbytes,
+                             TIMEOUT_OF_SOCKET)
+
+    def poll(self, timeout=None, int flags=ZMQ_POLLIN):
+        """Wait (this green thread only) up to timeout ms (None or negative:
+        forever) for flags; the events that are ready (0 on timeout)."""
+        if self.closed:
+            raise ZMQError(ENOTSUP)  # pyzmq's errno for poll() on a closed socket
+        if flags == 0:
+            raise ValueError("poll needs flags (POLLIN and/or POLLOUT)")
+        timeout_ms = -1 if timeout is None or timeout < 0 else int(timeout)
+        return self._perform(OP_POLL, None, flags, True, False, 0, timeout_ms)
