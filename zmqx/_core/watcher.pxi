@@ -142,7 +142,7 @@ cdef class Watcher:
     cdef object _submit(self, int op, object payload, int flags, bint copy, bint track,
                         Py_ssize_t nbytes, int timeout_ms):
         try:
-            result = self.attempt(op, payload, flags, copy, track, nbytes)
+            result = self._attempt(op, payload, flags, copy, track, nbytes)
         except ZMQError as e:
             if e.errno == ENOTSOCK or self._holder is None:
                 raise
@@ -157,12 +157,16 @@ cdef class Watcher:
             return future
         if flags & ZMQ_DONTWAIT or (op == OP_POLL and timeout_ms == 0):
             return self._completed(0) if op == OP_POLL else self._failed(Again())
-        return self.enqueue(op, payload, flags, copy, track, nbytes, timeout_ms)
+        return self._enqueue(op, payload, flags, copy, track, nbytes, timeout_ms)
 
     def attempt(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
                 Py_ssize_t nbytes=0):
         """Try op now without waiting: its result, or NOT_READY (also while older
         waiters of the same kind are queued: they go first)."""
+        return self._attempt(op, payload, flags, copy, track, nbytes)
+
+    cdef object _attempt(self, int op, object payload, int flags, bint copy, bint track,
+                         Py_ssize_t nbytes):
         cdef Socket holder = self._enter()
         if op == OP_SEND_MULTIPART:
             payload = checked_parts(payload)
@@ -181,6 +185,10 @@ cdef class Watcher:
     def enqueue(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
                 Py_ssize_t nbytes=0, int timeout_ms=TIMEOUT_OF_SOCKET):
         """Queue op behind the waiters of its kind: returns its pending future."""
+        return self._enqueue(op, payload, flags, copy, track, nbytes, timeout_ms)
+
+    cdef object _enqueue(self, int op, object payload, int flags, bint copy, bint track,
+                         Py_ssize_t nbytes, int timeout_ms):
         cdef Socket holder = self._enter()
         cdef Waiter w = Waiter.__new__(Waiter)
         if op == OP_SEND_MULTIPART:
@@ -499,20 +507,27 @@ cdef class WaitingSocket(Socket):
     calling green thread (gevent and the like), compiled: an operation that can
     complete does so at once; one that must wait is queued on the socket's
     Watcher, and the driver's pending future blocks the caller in wait() (its
-    result, or its exception raised). A subclass provides _serving(): the
-    socket's Watcher in the current thread's loop, made when there is none."""
+    result, or its exception raised). A subclass provides _current_loop(): the
+    current thread's loop (as its driver's `loop` attribute names it), and
+    _serving(): the socket's Watcher in that loop, made when there is none."""
+
+    cdef Watcher _watcher_here(self):
+        cdef object watcher = holder_of(self)._watcher
+        if watcher is None or (<Watcher>watcher).loop is not self._current_loop():
+            watcher = self._serving()
+        return <Watcher?>watcher
 
     cdef object _perform(self, int op, object payload, int flags, bint copy, bint track,
                          Py_ssize_t nbytes, int timeout_ms):
-        cdef Watcher watcher = <Watcher?>self._serving()
-        result = watcher.attempt(op, payload, flags, copy, track, nbytes)
+        cdef Watcher watcher = self._watcher_here()
+        result = watcher._attempt(op, payload, flags, copy, track, nbytes)
         if result is not NOT_READY:
             return result
         if flags & ZMQ_DONTWAIT or (op == OP_POLL and timeout_ms == 0):
             if op == OP_POLL:
                 return 0
             raise Again()
-        return watcher.enqueue(op, payload, flags, copy, track, nbytes, timeout_ms).wait()
+        return watcher._enqueue(op, payload, flags, copy, track, nbytes, timeout_ms).wait()
 
     def send(self, data, int flags=0, bint copy=True, bint track=False, routing_id=None,
              group=None):

@@ -181,6 +181,8 @@ class Socket(WaitingSocket, zmqx.Socket):
     """A socket whose blocking calls (send, recv, their multipart, string, json,
     pyobj and serialized forms, recv_into, poll) block only the calling greenlet."""
 
+    _current_loop = staticmethod(get_hub)
+
     def _serving(self) -> _Watcher:
         return watcher_in_this_hub(self)
 
