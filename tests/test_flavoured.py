@@ -4,6 +4,7 @@ uvloop, green, anyio: see tests/flavours.py) against zmqx and pyzmq."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -161,6 +162,26 @@ def test_poll(flavoured):
         assert await f.io(b.poll(1000, f.zmq.POLLIN | f.zmq.POLLOUT)) == (
             f.zmq.POLLIN | f.zmq.POLLOUT)
         assert await f.io(b.recv()) == b"x"
+
+    flavoured.run(body)
+
+
+def test_poll_without_timeout_waits_for_a_message(flavoured):
+    async def body(f):
+        addr = f"inproc://late-{f.name}"
+        pull = f.socket("PULL")
+        pull.bind(addr)
+        push = f.sync(f.ctx, f.zmq.PUSH)  # used by the timer's thread only
+        push.linger = 0
+        push.connect(addr)
+        late = threading.Timer(0.1, push.send, [b"late"])
+        late.start()
+        try:
+            assert await f.io(pull.poll()) == f.zmq.POLLIN
+            assert await f.io(pull.recv()) == b"late"
+        finally:
+            late.join()
+            push.close()
 
     flavoured.run(body)
 

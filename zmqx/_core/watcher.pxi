@@ -155,8 +155,11 @@ cdef class Watcher:
             future = self._done_type(**self._done_kwargs)
             future.set_result(result)
             return future
-        if flags & ZMQ_DONTWAIT or (op == OP_POLL and timeout_ms == 0):
-            return self._completed(0) if op == OP_POLL else self._failed(Again())
+        if op == OP_POLL:  # flags are the events wanted, not send/recv flags
+            if timeout_ms == 0:
+                return self._completed(0)
+        elif flags & ZMQ_DONTWAIT:
+            return self._failed(Again())
         return self._enqueue(op, payload, flags, copy, track, nbytes, timeout_ms)
 
     def attempt(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
@@ -195,7 +198,8 @@ cdef class Watcher:
             payload = checked_parts(payload)
         w.op = op
         w.payload = payload
-        w.flags = flags & ~ZMQ_DONTWAIT
+        # a poll's flags are the events it wants (POLLIN is DONTWAIT's bit: keep it)
+        w.flags = flags if op == OP_POLL else flags & ~ZMQ_DONTWAIT
         w.copy = copy
         w.track = track
         w.nbytes = nbytes
@@ -523,9 +527,10 @@ cdef class WaitingSocket(Socket):
         result = watcher._attempt(op, payload, flags, copy, track, nbytes)
         if result is not NOT_READY:
             return result
-        if flags & ZMQ_DONTWAIT or (op == OP_POLL and timeout_ms == 0):
-            if op == OP_POLL:
+        if op == OP_POLL:  # flags are the events wanted, not send/recv flags
+            if timeout_ms == 0:
                 return 0
+        elif flags & ZMQ_DONTWAIT:
             raise Again()
         return watcher._enqueue(op, payload, flags, copy, track, nbytes, timeout_ms).wait()
 
