@@ -44,9 +44,10 @@ def sock(ctx, kind, **options):
     return s
 
 
-def pair(ctx, green, kind_a="PAIR", kind_b="PAIR", transport="inproc"):
-    a = sock(ctx, getattr(green, kind_a))
-    b = sock(ctx, getattr(green, kind_b))
+def pair(ctx, green, kind_a="PAIR", kind_b="PAIR", transport="inproc", **options):
+    """a (bound) and b (connected), both with options."""
+    a = sock(ctx, getattr(green, kind_a), **options)
+    b = sock(ctx, getattr(green, kind_b), **options)
     if transport == "tcp":
         port = a.bind_to_random_port("tcp://127.0.0.1")
         b.connect(f"tcp://127.0.0.1:{port}")
@@ -287,9 +288,9 @@ def test_destroy_wakes_every_waiter(zmq, green):
 def test_stress_nothing_lost_duplicated_or_split(green, gctx, transport, soak):
     rng = random.Random(8)
     nsockets, per_socket, receivers = 6, 300 * soak, 3
-    pairs = [pair(gctx, green, "DEALER", "DEALER", transport) for _ in range(nsockets)]
-    for a, b in pairs:
-        a.sndhwm = b.rcvhwm = 5  # senders wait too
+    # small high-water marks: senders wait too
+    pairs = [pair(gctx, green, "DEALER", "DEALER", transport, sndhwm=5, rcvhwm=5)
+             for _ in range(nsockets)]
     got: dict[int, list[int]] = {i: [] for i in range(nsockets)}
     cancelled = [0]
 
@@ -300,12 +301,12 @@ def test_stress_nothing_lost_duplicated_or_split(green, gctx, transport, soak):
             if rng.random() < 0.05:
                 gevent.sleep(0)
 
-    def receiver(i):
+    def receiver(i, per_part):
         b = pairs[i][1]
         while len(got[i]) < per_socket:
             try:
                 with gevent.Timeout(rng.choice([0.0001, 0.001, 0.01, None])):
-                    msg = b.recv_multipart() if rng.random() < 0.8 else _parts(b)
+                    msg = receive_parts(b) if per_part else receive_multipart(b)
             except gevent.Timeout:
                 cancelled[0] += 1
                 continue
@@ -313,20 +314,38 @@ def test_stress_nothing_lost_duplicated_or_split(green, gctx, transport, soak):
             assert int(sock) == i and payload == b"x" * (int(seq) % 50), msg
             got[i].append(int(seq))
 
-    def _parts(b):
-        # one part at a time, non-blocking after the first: a message is whole
-        first = b.recv()
-        parts = [first]
+    def receive_multipart(b):
+        if rng.random() < 0.5:
+            return b.recv_multipart()
+        return [frame.bytes for frame in b.recv_multipart(copy=False)]
+
+    def receive_parts(b):
+        # one part at a time, the first waiting: the rest must follow, whole
+        parts = [b.recv()]
         while b.rcvmore:
             parts.append(b.recv(green.DONTWAIT))
         return parts
 
-    workers = [gevent.spawn(sender, i) for i in range(nsockets)]
-    workers += [gevent.spawn(receiver, i) for i in range(nsockets) for _ in range(receivers)]
-    gevent.joinall(workers, timeout=100, raise_error=True)
-    assert all(w.ready() for w in workers), "stalled"
-    for i in range(nsockets):
-        assert got[i] == list(range(per_socket)), f"socket {i}: lost, duplicated or reordered"
+    senders = [gevent.spawn(sender, i) for i in range(nsockets)]
+    # several receivers of whole messages per socket; the last socket has a single
+    # receiver taking a part at a time (parts of a message cannot be shared out)
+    receivers_ = [gevent.spawn(receiver, i, False)
+                  for i in range(nsockets - 1) for _ in range(receivers)]
+    receivers_.append(gevent.spawn(receiver, nsockets - 1, True))
+    gevent.joinall(senders, timeout=100, raise_error=True)
+    assert all(g.successful() for g in senders), "senders stalled"
+    deadline = time.monotonic() + 30
+    while sum(map(len, got.values())) < nsockets * per_socket and time.monotonic() < deadline:
+        gevent.sleep(0.01)
+        for g in receivers_:
+            if g.dead and g.exception is not None:
+                raise g.exception
+    gevent.killall(receivers_)  # those still waiting for more: there is none
+    for i in range(nsockets - 1):
+        # receivers side by side: a message given back by a cancelled one comes
+        # after those already handed to the others, so only the set is certain
+        assert sorted(got[i]) == list(range(per_socket)), f"socket {i}: lost or duplicated"
+    assert got[nsockets - 1] == list(range(per_socket)), "lost, duplicated or reordered"
     assert cancelled[0] > 0  # the test did cancel waiting receives
 
 
