@@ -233,9 +233,8 @@ def test_message_received_for_a_killed_greenlet_goes_back(zmq, green, gctx):
 def test_timed_out_waiters_lose_nothing(green, gctx):
     a, b = pair(gctx, green)
     for _ in range(20):
-        with pytest.raises(gevent.Timeout):
-            with gevent.Timeout(0.001):
-                b.recv()
+        with pytest.raises(gevent.Timeout), gevent.Timeout(0.001):
+            b.recv()
     a.send(b"still here")
     assert in_greenlet(b.recv) == b"still here"
 
@@ -249,9 +248,8 @@ def test_rcvtimeo_and_gevent_timeout_together(green, gctx):
         in_greenlet(b.recv)
     assert time.monotonic() - t0 < 5
     b.rcvtimeo = -1
-    with pytest.raises(gevent.Timeout):
-        with gevent.Timeout(0.02):
-            b.recv()
+    with pytest.raises(gevent.Timeout), gevent.Timeout(0.02):
+        b.recv()
 
 
 def test_close_wakes_waiting_greenlet_with_an_error(zmq, green, gctx):

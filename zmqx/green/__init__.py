@@ -12,8 +12,14 @@ from __future__ import annotations
 
 import zmqx as _zmqx
 from zmqx import *
-from zmqx.green.core import Context, Socket
-from zmqx.green.device import device, proxy, proxy_steerable
-from zmqx.green.poll import Poller, select
+
+# (zmqx's Context is generic in its sockets; this one is Context[green Socket])
+from zmqx.green.core import Context as Context  # type: ignore[assignment]
+from zmqx.green.core import Socket as Socket
+from zmqx.green.device import device as device
+from zmqx.green.device import proxy as proxy
+from zmqx.green.device import proxy_steerable as proxy_steerable
+from zmqx.green.poll import Poller as Poller
+from zmqx.green.poll import select as select
 
 __all__ = list(_zmqx.__all__)

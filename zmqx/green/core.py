@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from gevent import get_hub, getcurrent
+from gevent import get_hub
 from gevent.hub import Hub, Waiter
 
 import zmqx
@@ -111,7 +111,7 @@ class _Timer:
 class _HubDriver:
     """What the core's Watcher needs from a gevent hub (one per hub, so per thread)."""
 
-    __slots__ = ("loop", "hub", "_ev", "_ios", "_thread", "call_soon", "__weakref__")
+    __slots__ = ("__weakref__", "_ev", "_ios", "_thread", "call_soon", "hub", "loop")
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub

@@ -81,7 +81,7 @@ class _Proxy:
     def _obey(self) -> bool:
         """Run the commands waiting on the control socket; True on TERMINATE."""
         assert self.control is not None
-        replies = self.control.socket_type == REP
+        replies = self.control.type == REP
         terminate = False
         while True:
             try:

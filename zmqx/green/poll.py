@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gevent import get_hub
 from gevent.hub import Waiter
@@ -17,9 +17,12 @@ from zmqx.green.core import watcher_in_this_hub
 
 __all__ = ["Poller", "select"]
 
-_R = TypeVar("_R")
-_W = TypeVar("_W")
-_X = TypeVar("_X")
+if TYPE_CHECKING:
+    from zmqx._core._core import _Pollable
+
+_R = TypeVar("_R", bound="_Pollable")
+_W = TypeVar("_W", bound="_Pollable")
+_X = TypeVar("_X", bound="_Pollable")
 
 
 class Poller(zmqx.Poller):
