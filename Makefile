@@ -1,11 +1,14 @@
-# The two commands of the README. Each sets up what it needs first.
-.PHONY: demo test bench soak
+# The commands of the README. Each sets up what it needs first.
+.PHONY: demo test lint bench soak
 
 demo:
 	@PY=$$(tools/setup-env.sh) && $$PY examples/demo.py
 
 test:
-	@PY=$$(tools/setup-env.sh) && $$PY -m pytest -q tests
+	@PY=$$(tools/setup-env.sh) && tools/lint.sh && $$PY -m pytest -q tests
+
+lint:
+	@tools/setup-env.sh >/dev/null && tools/lint.sh
 
 soak:
 	@PY=$$(tools/setup-env.sh) && $$PY -m pytest -q --soak tests

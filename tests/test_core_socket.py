@@ -539,7 +539,7 @@ def test_get_monitor_socket_events(ctx, zmq):
     assert int(zmq.EVENT_LISTENING) in kinds
     assert int(zmq.EVENT_ACCEPTED) in kinds
     assert kinds.index(int(zmq.EVENT_LISTENING)) < kinds.index(int(zmq.EVENT_ACCEPTED))
-    for e, value, endpoint in events:
+    for e, _value, endpoint in events:
         assert endpoint == f"tcp://127.0.0.1:{port}".encode()
         assert zmq.Event(e).name  # every event id is a known Event
     s.disable_monitor()

@@ -84,16 +84,23 @@ def demo(tmp_path_factory):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, env.get("PYTHONPATH")]))
     proc = subprocess.run(
         [sys.executable, "setup.py", "build_ext", "--inplace"],
-        cwd=build_dir, env=env, capture_output=True, text=True, timeout=300,
+        cwd=build_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if proc.returncode != 0:
         pytest.fail(
             "building the cimport demo extension failed:\n"
-            + proc.stdout[-4000:] + "\n" + proc.stderr[-4000:],
+            + proc.stdout[-4000:]
+            + "\n"
+            + proc.stderr[-4000:],
             pytrace=False,
         )
     built = glob.glob(str(build_dir / "zmqx_cimport_demo*.so")) + glob.glob(
-        str(build_dir / "zmqx_cimport_demo*.pyd"))
+        str(build_dir / "zmqx_cimport_demo*.pyd")
+    )
     assert built, f"no extension module in {build_dir}: {os.listdir(build_dir)}"
     spec = importlib.util.spec_from_file_location("zmqx_cimport_demo", built[0])
     module = importlib.util.module_from_spec(spec)

@@ -140,7 +140,7 @@ def test_usage_errors_exit_2():
 def test_bind_failure_is_one_line(cli):
     c = cli("queue", "--in-bind", "nosuchtransport://x", "--out-bind", "tcp://127.0.0.1:*")
     _, err = c.proc.communicate(timeout=15)
-    assert c.proc.returncode == 1
+    assert c.proc.returncode == 2
     assert "Traceback" not in err
     assert err.strip().count("\n") == 0
     assert "error" in err and "nosuchtransport" in err

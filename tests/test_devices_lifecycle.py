@@ -264,8 +264,6 @@ def test_configuring_after_start_is_refused(make, variant):
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError):
-        devices.Device(99, zmq.ROUTER, zmq.DEALER)
     with pytest.raises(TypeError):
         devices.ProcessDevice(zmq.QUEUE, None, zmq.DEALER)
     steerable = devices.ThreadProxySteerable(zmq.ROUTER, zmq.DEALER)

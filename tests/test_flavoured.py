@@ -128,8 +128,8 @@ def test_sndtimeo_gives_again_when_full(flavoured):
     async def body(f):
         a = f.socket("PUSH", sndhwm=1, sndtimeo=30)
         b = f.socket("PULL", rcvhwm=1)
-        a.bind("inproc://full-%s" % f.name)
-        b.connect("inproc://full-%s" % f.name)
+        a.bind(f"inproc://full-{f.name}")
+        b.connect(f"inproc://full-{f.name}")
         with pytest.raises(f.zmq.Again):
             for _ in range(100):
                 await f.io(a.send(b"x"))
@@ -206,7 +206,7 @@ def test_poller(flavoured):
 
 def test_closed_socket_refuses(flavoured):
     async def body(f):
-        a, b = f.pair("PAIR", "PAIR")
+        _a, b = f.pair("PAIR", "PAIR")
         b.close()
         with pytest.raises(f.zmq.ZMQError) as info:
             await f.io(b.recv())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import struct
 import sys
@@ -364,47 +365,57 @@ def test_parse_matches_pyzmq(event, value, endpoint):
         assert (int(theirs["event"]), int(theirs["value"])) == (event, value)
 
 
-class _FakeSocket:
-    def __init__(self, frames):
-        self.frames = frames
-        self.flags = []
-
-    def recv_multipart(self, flags=0):
-        self.flags.append(flags)
-        return self.frames
-
-
-class _FakeAsyncSocket(_FakeSocket):
-    def recv_multipart(self, flags=0):
-        self.flags.append(flags)
-        fut = asyncio.get_running_loop().create_future()
-        fut.set_result(self.frames)
-        return fut
+def _monitor_pair(zmq, ctx):
+    """A PAIR pair: what is sent on the first arrives like monitor events on the second."""
+    a, b = ctx.socket(zmq.PAIR), ctx.socket(zmq.PAIR)
+    for sock in (a, b):
+        sock.linger = 0
+    endpoint = f"inproc://monitor-frames-{id(a):x}"
+    a.bind(endpoint)
+    b.connect(endpoint)
+    return a, b
 
 
+@pytest.mark.timeout(10)
 def test_recv_monitor_message_passes_flags():
-    sock = _FakeSocket(_frames(0x8, 12, b"tcp://*:1"))
-    result = monitor.recv_monitor_message(sock, 1)
-    assert sock.flags == [1]
-    assert (result["event"], result["value"], result["endpoint"]) == (8, 12, b"tcp://*:1")
-    monitor.recv_monitor_message(sock)
-    assert sock.flags == [1, 0]
+    zmq = _socket_lib()
+    with zmq.Context() as ctx:
+        events, sock = _monitor_pair(zmq, ctx)
+        with pytest.raises(zmq.Again):
+            monitor.recv_monitor_message(sock, zmq.NOBLOCK)  # nothing there: NOBLOCK seen
+        events.send_multipart(_frames(0x8, 12, b"tcp://*:1"))
+        result = monitor.recv_monitor_message(sock)
+        assert (result["event"], result["value"], result["endpoint"]) == (8, 12, b"tcp://*:1")
 
 
+@pytest.mark.timeout(10)
 def test_recv_monitor_message_async():
+    zmq = _socket_lib()
+    aio = importlib.import_module(zmq.__name__ + ".asyncio")
+
     async def main():
-        sock = _FakeAsyncSocket(_frames(0x200, 5, b"tcp://h:2"))
+        ctx = aio.Context()
+        events, sock = _monitor_pair(zmq, ctx)
         pending = monitor.recv_monitor_message(sock)
         assert not isinstance(pending, dict)
-        return await pending
+        await events.send_multipart(_frames(0x200, 5, b"tcp://h:2"))
+        try:
+            return await asyncio.wait_for(pending, 5)
+        finally:
+            ctx.destroy(linger=0)
 
     result = asyncio.run(main())
     assert (result["event"], result["value"], result["endpoint"]) == (0x200, 5, b"tcp://h:2")
 
 
+@pytest.mark.timeout(10)
 def test_recv_monitor_message_malformed():
-    with pytest.raises(RuntimeError):
-        monitor.recv_monitor_message(_FakeSocket([b"x"]))
+    zmq = _socket_lib()
+    with zmq.Context() as ctx:
+        events, sock = _monitor_pair(zmq, ctx)
+        events.send(b"x")
+        with pytest.raises(RuntimeError):
+            monitor.recv_monitor_message(sock)
 
 
 @pytest.mark.timeout(10)

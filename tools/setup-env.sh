@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything zmqx needs on a fresh Debian machine, idempotently:
-# libzmq3-dev, pkg-config and OpenSSH (apt-get, when missing), a venv in .venv, and zmqx
-# built in place with its test dependencies. Prints the venv's python path last.
+# libzmq3-dev, pkg-config and OpenSSH (apt-get, when missing), a venv in .venv, and
+# zmqx built in place with its test and lint dependencies. Prints the venv's python
+# path last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,18 +32,29 @@ stamp=.venv/.zmqx-deps
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing build and test dependencies" >&2
     $PY -m pip install -q --upgrade pip >&2
-    $PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" >&2
+    $PY -m pip install -q "setuptools>=77" "Cython>=3.0" >&2
     $PY -m pip install -q pytest pytest-timeout hypothesis "pyzmq>=27" numpy psutil \
         paramiko pexpect "tornado>=6" gevent uvloop trio "anyio>=4" >&2
     # the typing test's checkers, pinned: new releases add checks (basedpyright bundles
     # pyright and node, so nothing is fetched from npm at run time)
     $PY -m pip install -q mypy==2.4.1 basedpyright==1.40.2 >&2
+    # the CLI's optional extra (zmqx[cli]): progress bars and tables, benchmark charts
+    $PY -m pip install -q "rich>=13" "matplotlib>=3.5" >&2
+    # lint, pinned: new releases add rules (make test runs tools/lint.sh first)
+    $PY -m pip install -q ruff==0.17.6 cython-lint==0.22.1 pycodestyle >&2
     touch "$stamp"
 fi
 # Build the compiled core in place (Cython recompiles only what changed).
 $PY setup.py -q build_ext --inplace >&2
-$PY -m pip install -q --no-build-isolation --no-deps -e . >&2
-# Byte-compile as pip does for a regular install (an editable one skips it, and
-# with PYTHONDONTWRITEBYTECODE set every import would compile from source).
+# Let the venv import zmqx from this checkout, from any directory: what an
+# editable install amounts to for this layout, without pip's rebuild each run.
+site=$($PY -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+echo "$PWD" > "$site/zmqx-checkout.pth"
+# ...and the `zmqx` command, as pip makes it from [project.scripts]
+printf '#!%s\nimport sys\nfrom zmqx.cli import main\nsys.exit(main())\n' \
+    "$PWD/.venv/bin/python" > .venv/bin/zmqx
+chmod +x .venv/bin/zmqx
+# Byte-compile as pip does for a regular install (with PYTHONDONTWRITEBYTECODE
+# set, every import would otherwise compile from source).
 $PY -m compileall -q zmqx >&2
 echo "$PY"

@@ -11,31 +11,45 @@ from __future__ import annotations
 import os as _os
 
 from zmqx import constants
-from zmqx._core._core import (
-    COPY_THRESHOLD,
-    EXIT_TIMEOUT,
-    IPC_PATH_MAX_LEN,
-    Frame,
-    Message,
-    MessageTracker,
-    Poller,
-    curve_keypair,
-    curve_public,
-    device,
-    has,
-    proxy,
-    proxy_steerable,
-    select,
-    strerror,
-    zmq_errno,
-    zmq_version,
-    zmq_version_info,
-)
+
+try:
+    from zmqx._core._core import (
+        _FINISHED_TRACKER,
+        COPY_THRESHOLD,
+        EXIT_TIMEOUT,
+        IPC_PATH_MAX_LEN,
+        Frame,
+        Message,
+        MessageTracker,
+        Poller,
+        curve_keypair,
+        curve_public,
+        device,
+        has,
+        proxy,
+        proxy_steerable,
+        select,
+        strerror,
+        zmq_errno,
+        zmq_version,
+        zmq_version_info,
+    )
+except ModuleNotFoundError as _missing:
+    if _missing.name != "zmqx._core._core":
+        raise
+    # Typically Python run from the repository root, whose zmqx/ is not built.
+    raise ImportError(
+        "zmqx's compiled core is not built here: run `make demo` or `pip install .` "
+        "first, or run Python outside the source tree to use an installed zmqx"
+    ) from None
+
+from zmqx import utils as utils  # as in pyzmq: zmqx.utils needs no import
 from zmqx.constants import *
 from zmqx.context import Context
 from zmqx.error import *
 from zmqx.error import __all__ as _error_names
 from zmqx.socket import Socket
+from zmqx.stopwatch import Stopwatch
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,26 +59,54 @@ if TYPE_CHECKING:
     from _typeshed import HasFileno
 del TYPE_CHECKING
 
-__version__ = "0.1.0"
+# zmqx's own release (the project version in pyproject.toml).
+__zmqx_version__ = "0.1.0"
+# The pyzmq API level zmqx implements: what pyzmq programs read as the version
+# and check with `zmq.pyzmq_version_info() >= (...)`.
+__version__ = "27.3.0"
+# pyzmq's build revision: empty for a release, as in pyzmq's own releases.
+__revision__ = ""
 
 # True when libzmq has the draft API (SERVER/CLIENT, RADIO/DISH, ...).
 DRAFT_API: bool = has("draft")
+# pyzmq's flag for a binding built with the draft API: zmqx uses it whenever
+# libzmq has it.
+PYZMQ_DRAFT_API: bool = DRAFT_API
+
+# pyzmq's names for the (non-asyncio) classes
+SyncContext = Context
+SyncSocket = Socket
 
 
 def pyzmq_version() -> str:
-    """The version of this package (pyzmq's name for it)."""
+    """The pyzmq API level zmqx implements, as a string (equal to `__version__`)."""
     return __version__
 
 
 def pyzmq_version_info() -> tuple[int, ...]:
-    """The version of this package as a tuple of ints."""
-    return tuple(int(part) for part in __version__.split(".") if part.isdigit())
+    """The pyzmq API level zmqx implements, as a tuple of ints, e.g. (27, 3, 0)."""
+    return _version_info(__version__)
+
+
+def zmqx_version() -> str:
+    """zmqx's own release, e.g. "0.1.0" (`__zmqx_version__`)."""
+    return __zmqx_version__
+
+
+def zmqx_version_info() -> tuple[int, ...]:
+    """zmqx's own release as a tuple of ints."""
+    return _version_info(__zmqx_version__)
+
+
+def _version_info(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 def zmq_poll(
-    sockets: Iterable[tuple[Socket | int | HasFileno, int]], timeout: float | None = None
+    sockets: Iterable[tuple[Socket | int | HasFileno, int]], timeout: float | None = -1
 ) -> list[tuple[Any, int]]:
-    """Poll [(socket_or_fd, flags), ...] once; timeout in ms (None: forever)."""
+    """Poll [(socket_or_fd, flags), ...] once; timeout in ms (negative or None:
+    forever)."""
     poller = Poller()
     for obj, flags in sockets:
         poller.register(obj, flags)
@@ -113,6 +155,8 @@ __all__ = [
     "zmq_version_info",
     "pyzmq_version",
     "pyzmq_version_info",
+    "zmqx_version",
+    "zmqx_version_info",
     "has",
     "curve_keypair",
     "curve_public",
@@ -123,6 +167,11 @@ __all__ = [
     "EXIT_TIMEOUT",
     "IPC_PATH_MAX_LEN",
     "DRAFT_API",
+    "PYZMQ_DRAFT_API",
+    "SyncContext",
+    "SyncSocket",
+    "Stopwatch",
+    "_FINISHED_TRACKER",
     "constants",
     *_error_names,
     *constants.__all__,

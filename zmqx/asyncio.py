@@ -42,7 +42,7 @@ class _Pending(_Future):  # type: ignore[type-arg]
     after a message was received for it, the message is given back to the socket
     (the next receive gets it) instead of being dropped with the task."""
 
-    __slots__ = ("_waiter", "_raw")
+    __slots__ = ("_raw", "_waiter")
     _waiter: Any  # the core's Waiter
     _raw: asyncio.Future[Any]  # the future whose result is the message itself
 
@@ -69,7 +69,7 @@ def _give_back_if_received(future: _Pending) -> None:
 class _LoopDriver:
     """What the core's Watcher needs from an asyncio loop."""
 
-    __slots__ = ("loop", "watch", "call_soon", "call_later", "__weakref__")
+    __slots__ = ("__weakref__", "call_later", "call_soon", "loop", "watch")
     done_type = _Future  # Watcher.submit makes done futures as done_type(loop=loop)
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -224,7 +224,7 @@ def _settle(
         return
     try:
         out.set_result(load(source.result()))
-    except Exception as e:  # a message that does not decode: the future's error
+    except Exception as e:  # noqa: BLE001 - a message that does not decode: the future's error
         out.set_exception(e)
 
 
@@ -283,7 +283,7 @@ class _PollWait:
             return
         try:
             ready = _SyncPoller.poll(self.poller, 0)
-        except Exception as e:  # a socket closed meanwhile, say
+        except Exception as e:  # noqa: BLE001 - a socket closed meanwhile: the future's error
             self.future.set_exception(e)
             return
         if ready:

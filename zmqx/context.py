@@ -59,30 +59,54 @@ class Context(_core.Context, Generic[_SocketT_co]):
     _instance: Context | None = None
     _instance_lock = threading.Lock()
     _instance_pid: int | None = None
+    # What this context shadows (a Context or an address), as pyzmq keeps it.
+    _shadow_obj: _core.Context | int | None = None
 
     def __init__(
         self, io_threads: int | _core.Context = 1, shadow: _core.Context | int = 0
     ) -> None:
         super().__init__(io_threads, shadow)
         self.sockopts = {}
+        if isinstance(io_threads, _core.Context):
+            shadow = io_threads
+        if shadow:
+            self._shadow_obj = shadow
+
+    def __copy__(self, memo: object = None) -> Context:
+        """A shadow: another Context object on the same libzmq context."""
+        return type(self).shadow(self)
+
+    __deepcopy__ = __copy__
+
+    def __dir__(self) -> list[str]:
+        """Attributes, plus the context option names that work as attributes."""
+        return sorted({*super().__dir__(), *ContextOption.__members__})
 
     @classmethod
     def instance(cls, io_threads: int = 1) -> Self:
-        """The process-wide context of this class, made on first use (and again
-        after a fork, or once it was terminated)."""
-        instance = cls.__dict__.get("_instance")
-        if instance is None or instance.closed or cls._instance_pid != os.getpid():
+        """The process-wide context, made on first use (and again after a fork,
+        or once it was terminated).
+
+        A subclass shares its base class's instance, unless it declares its own
+        `_instance = None`; if it makes the instance first, it keeps it for itself.
+        """
+        if not cls._instance_usable():
             with cls._instance_lock:
-                instance = cls.__dict__.get("_instance")
-                if instance is None or instance.closed or cls._instance_pid != os.getpid():
-                    instance = cls(io_threads)
-                    cls._instance = instance
+                if not cls._instance_usable():
+                    cls._instance = cls(io_threads)
                     cls._instance_pid = os.getpid()
-        return instance
+        return cls._instance  # type: ignore[return-value]
+
+    @classmethod
+    def _instance_usable(cls) -> bool:
+        instance = cls._instance
+        return (instance is not None and not instance.closed
+                and cls._instance_pid == os.getpid())
 
     @classmethod
     def shadow(cls, address: int | _core.Context) -> Self:
-        """Wrap the libzmq context at address (e.g. another library's `underlying`)."""
+        """Wrap the libzmq context at address (e.g. another library's `underlying`,
+        or a Context object, which the shadow keeps alive)."""
         return cls(shadow=address)
 
     if TYPE_CHECKING:
@@ -176,7 +200,7 @@ class Context(_core.Context, Generic[_SocketT_co]):
         if self.closed:
             return f"<{cls.__module__}.{cls.__name__}() at {id(self):#x} closed>"
         n = sum(1 for s in self._sockets if not s.closed)
-        state = f"{n} socket{'' if n == 1 else 's'}"
+        state = f"{n} socket{'' if n == 1 else 's'}" if n else ""
         return f"<{cls.__module__}.{cls.__name__}({state}) at {id(self):#x}>"
 
 

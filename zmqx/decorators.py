@@ -27,7 +27,9 @@ __all__ = ["context", "socket"]
 _Func = TypeVar("_Func", bound=Callable[..., Any])
 
 
-def _split_name(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str | None, tuple[Any, ...]]:
+def _split_name(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[str | None, tuple[Any, ...]]:
     """The keyword to inject under (``name=`` or a leading string), and the remaining args.
 
     Removes ``name`` from `kwargs` when it is used.

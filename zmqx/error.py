@@ -7,6 +7,7 @@ import errno as _errno
 __all__ = [
     "Again",
     "ContextTerminated",
+    "DraftFDWarning",
     "InterruptedSystemCall",
     "NotDone",
     "ZMQBaseError",
@@ -64,7 +65,9 @@ class Again(ZMQError):
     """The operation would block (EAGAIN): nothing to receive, or no room to send."""
 
     def __init__(self, errno: int | str = "ignored", msg: str | None = None) -> None:
-        super().__init__(_errno.EAGAIN, msg)
+        from zmqx.constants import EAGAIN
+
+        super().__init__(EAGAIN, msg)
 
 
 # OSError declares strerror optional; a ZMQError always has one.
@@ -108,3 +111,14 @@ class ZMQVersionError(NotImplementedError):
 
     def __repr__(self) -> str:
         return f"ZMQVersionError({str(self)!r})"
+
+
+class DraftFDWarning(RuntimeWarning):
+    """pyzmq's warning for its emulated FD of thread-safe (draft) sockets.
+
+    zmqx does not emulate that FD, so it never issues this warning; the class
+    exists so that warning filters that name it keep working.
+    """
+
+    def __init__(self, msg: str = "") -> None:
+        super().__init__(msg or "socket.FD on thread-safe (draft) sockets is not supported")

@@ -35,19 +35,19 @@ __all__ = ["Socket"]
 _PICKLE_PROTOCOL = 4 if sys.version_info < (3, 14) else 5
 
 
-class _EndpointContext(Generic[_SocketT_co]):
+class _SocketContext(Generic[_SocketT_co]):
     """What bind() and connect() return: usable as a context manager that undoes
-    the bind or connect at exit."""
+    the bind (unbind) or connect (disconnect) at exit."""
 
-    __slots__ = ("_undo", "addr", "socket")
+    __slots__ = ("addr", "kind", "socket")
 
-    def __init__(self, socket: _SocketT_co, addr: str | bytes, undo: str) -> None:
+    def __init__(self, socket: _SocketT_co, kind: str, addr: str | bytes) -> None:
         self.socket = socket
-        if undo == "unbind" and isinstance(addr, str) and addr.endswith((":0", ":*")):
+        self.kind = kind  # "bind" or "connect"
+        if kind == "bind" and isinstance(addr, str) and addr.endswith((":0", ":*")):
             # a wildcard port: what to unbind is the port actually chosen
             addr = socket.get(zmqx.LAST_ENDPOINT).decode()
         self.addr = addr
-        self._undo = undo
 
     def __enter__(self) -> _SocketT_co:
         return self.socket
@@ -55,14 +55,15 @@ class _EndpointContext(Generic[_SocketT_co]):
     def __exit__(self, *exc: object) -> None:
         if self.socket.closed:
             return
+        undo = self.socket.unbind if self.kind == "bind" else self.socket.disconnect
         try:
-            getattr(self.socket, self._undo)(self.addr)
+            undo(self.addr)
         except ZMQError as e:
             if e.errno not in (errno.ENOENT, zmqx.ENOTSOCK):
                 raise
 
     def __repr__(self) -> str:
-        return f"<{self._undo[2:]} context of {self.socket!r} at {self.addr!r}>"
+        return f"<SocketContext({self.kind}={self.addr!r})>"
 
 
 class Socket(_core.Socket):
@@ -73,6 +74,9 @@ class Socket(_core.Socket):
     """
 
     _monitor_socket: Socket | None = None
+    # What this socket shadows (a Socket or an address), kept reachable as
+    # pyzmq keeps it: the original is not collected under the shadow.
+    _shadow_obj: _core.Socket | int | None = None
 
     def __init__(
         self,
@@ -85,6 +89,10 @@ class Socket(_core.Socket):
         if copy_threshold is None:
             copy_threshold = zmqx.COPY_THRESHOLD
         super().__init__(ctx_or_socket, socket_type, shadow=shadow, copy_threshold=copy_threshold)
+        if isinstance(ctx_or_socket, _core.Socket):
+            shadow = ctx_or_socket
+        if shadow:
+            self._shadow_obj = shadow
 
     @classmethod
     def shadow(cls, address: int | _core.Socket) -> Self:
@@ -104,6 +112,10 @@ class Socket(_core.Socket):
         # address, which this declaration leaves out for the common case).
         @property
         def context(self) -> Context: ...
+
+    def __dir__(self) -> list[str]:
+        """Attributes, plus the option names that read and write as attributes."""
+        return sorted({*super().__dir__(), *SocketOption.__members__})
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -196,17 +208,25 @@ class Socket(_core.Socket):
             topic = topic.encode("utf-8")
         self.set(zmqx.UNSUBSCRIBE, topic)
 
+    def join(self, group: str | bytes) -> None:
+        """DISH: receive the messages a RADIO sends to group (draft API)."""
+        _core.socket_join(self, group)
+
+    def leave(self, group: str | bytes) -> None:
+        """DISH: stop receiving group (draft API)."""
+        _core.socket_leave(self, group)
+
     # ---- endpoints -----------------------------------------------------------
 
-    def bind(self, addr: str | bytes) -> _EndpointContext[Self]:  # type: ignore[override]
+    def bind(self, addr: str | bytes) -> _SocketContext[Self]:  # type: ignore[override]
         """Bind to addr; `with sock.bind(addr):` unbinds at the end."""
         super().bind(addr)
-        return _EndpointContext(self, addr, "unbind")
+        return _SocketContext(self, "bind", addr)
 
-    def connect(self, addr: str | bytes) -> _EndpointContext[Self]:  # type: ignore[override]
+    def connect(self, addr: str | bytes) -> _SocketContext[Self]:  # type: ignore[override]
         """Connect to addr; `with sock.connect(addr):` disconnects at the end."""
         super().connect(addr)
-        return _EndpointContext(self, addr, "disconnect")
+        return _SocketContext(self, "connect", addr)
 
     def bind_to_random_port(
         self, addr: str, min_port: int = 49152, max_port: int = 65536, max_tries: int = 100

@@ -39,9 +39,9 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from zmqx._core._core import monitored_queue
 
 import zmqx as zmq
+from zmqx._core._core import monitored_queue
 
 DOCUMENTED = (zmq.ZMQBaseError, TypeError, ValueError, BufferError, OverflowError)
 
@@ -95,8 +95,11 @@ STATS = Counter()
 # ZMQX_FUZZ_TRACE=path: every rule writes a line (its name and arguments) to path,
 # flushed before it runs, so that the steps before a crash can be read and replayed.
 # A line "=== example N" starts each example.
-TRACE = open(os.environ["ZMQX_FUZZ_TRACE"], "a", buffering=1) if os.environ.get(
-    "ZMQX_FUZZ_TRACE") else None
+TRACE = (
+    open(os.environ["ZMQX_FUZZ_TRACE"], "a", buffering=1)
+    if os.environ.get("ZMQX_FUZZ_TRACE")
+    else None
+)
 
 
 def trace(line: str) -> None:
@@ -110,8 +113,10 @@ def describe(value: object) -> str:
     if isinstance(value, zmq.Socket):
         state = "closed" if value.closed else "open"
         kind = getattr(value, "_type", "?")
-        return (f"S{id(value) & 0xFFFFFF:06x}(t{kind},{state},h{value.underlying:x}"
-                f"{',shadow' if value._shadow else ''})")
+        return (
+            f"S{id(value) & 0xFFFFFF:06x}(t{kind},{state},h{value.underlying:x}"
+            f"{',shadow' if value._shadow else ''})"
+        )
     if isinstance(value, zmq.Context):
         return f"C{id(value) & 0xFFFFFF:06x}({'closed' if value.closed else 'open'})"
     if isinstance(value, zmq.Frame):
@@ -275,8 +280,10 @@ class ZmqxMachine(RuleBasedStateMachine):
         if TRACE is not None:
             caller = sys._getframe(1)
             args = {k: v for k, v in caller.f_locals.items() if k != "self"}
-            trace(f"{caller.f_code.co_name} " + " ".join(
-                f"{k}={describe(v)}" for k, v in args.items()))
+            trace(
+                f"{caller.f_code.co_name} "
+                + " ".join(f"{k}={describe(v)}" for k, v in args.items())
+            )
 
     def _track_socket(self, sock):
         if isinstance(sock, zmq.Socket):
@@ -1036,7 +1043,7 @@ class ZmqxMachine(RuleBasedStateMachine):
             attempt("proxy(bad)", zmq.proxy, front, "not a socket")
             attempt("proxy(bad)", zmq.proxy, None, back)
             attempt("monitored_queue(bad)", monitored_queue, front, back, None)
-            attempt("device(bad)", zmq.device, 99, front, back)
+            attempt("device(bad)", zmq.device, 99, front, "not a socket")
             return
         ctx = front.context
         if ctx is None or ctx.closed or front.closed:

@@ -22,9 +22,8 @@ import sys
 import threading
 import time
 
-from zmqx._core._core import monitored_queue
-
 import zmqx as zmq
+from zmqx._core._core import monitored_queue
 
 ctx = zmq.Context()
 SERIAL = [0]
@@ -39,7 +38,7 @@ def linked(kind_a: int, kind_b: int, hwm: int = 1000):
     a = ctx.socket(kind_a)
     b = ctx.socket(kind_b)
     a.linger = b.linger = 0
-    a.hwm = b.hwm = hwm  # HWMs only before bind/connect
+    a.hwm = b.hwm = hwm
     addr = endpoint()
     a.bind(addr)
     b.connect(addr)

@@ -259,7 +259,7 @@ def test_maxmsgsize_disconnects_the_offender_only(soak):
     endpoint = f"tcp://127.0.0.1:{port}"
 
     good = []
-    for i in range(2):
+    for _ in range(2):
         push = ctx.socket(zmq.PUSH)
         push.linger = 0
         push.connect(endpoint)

@@ -187,45 +187,76 @@ def test_shadow_of_a_socket_in_use_by_a_proxy_is_refused():
     """)
 
 
-@pytest.mark.timeout(60)
-def test_hwm_change_after_a_peer_left_is_refused_not_run_on_a_freed_pipe():
-    # libzmq 4.3 sends a changed SNDHWM/RCVHWM to the peer of every pipe of the
-    # socket, also of a pipe whose ending it has acknowledged: the peer frees
-    # that pipe at its next call and then runs the HWM command on freed memory (a
-    # segfault in C and in pyzmq). An inproc peer that left and stays idle holds
-    # that window open indefinitely; zmqx refuses HWM changes once a socket has
-    # bound or connected, so the worst case here is an exception.
+@pytest.mark.timeout(120)
+def test_hwm_change_while_a_peer_leaves_never_runs_on_a_freed_pipe():
+    # libzmq 4.3 sends a changed SNDHWM/RCVHWM to the peer end of every pipe of
+    # the socket, also of a pipe whose ending it has acknowledged: the peer frees
+    # that end when it next processes commands and then runs the HWM command on
+    # freed memory (a segfault in C and in pyzmq, every time, with this script).
+    # zmqx finishes such endings first (zmqx/_core/hwm.pxi): it makes an idle
+    # zmqx peer that disconnected answer, and waits for the reaper to answer for
+    # a closed one. The change then succeeds and applies.
     run_script("""
         ctx = zmq.Context()
-        refused = 0
-        for i in range(200):
+        for i in range(60):
             router, dealer = ctx.socket(zmq.ROUTER), ctx.socket(zmq.DEALER)
             router.bind(f"inproc://hwm-{i}")
             dealer.connect(f"inproc://hwm-{i}")
             if i % 2:
                 dealer.disconnect(f"inproc://hwm-{i}")  # stays idle
             else:
-                dealer.close(linger=0)  # the reaper ends the pipe at once
+                dealer.close(linger=0)  # the reaper ends the pipe
             time.sleep(0.001)
             try:
                 router.recv(zmq.DONTWAIT)  # acknowledges the peer's ending
             except zmq.Again:
                 pass
-            for option in (zmq.RCVHWM, zmq.SNDHWM):
-                try:
-                    router.setsockopt(option, 1 + i % 7)
-                except zmq.ZMQError as e:
-                    assert e.errno == zmq.EINVAL, e
-                    refused += 1
+            router.setsockopt(zmq.RCVHWM, 1 + i % 7)
+            router.sndhwm = 1 + i % 5
+            assert (router.rcvhwm, router.sndhwm) == (1 + i % 7, 1 + i % 5)
             if i % 2:
                 try:
-                    dealer.recv(zmq.DONTWAIT)  # frees its pipe (before: then ran the HWM)
+                    dealer.recv(zmq.DONTWAIT)  # in pyzmq: frees its end, runs the HWM
                 except zmq.Again:
                     pass
                 dealer.close(linger=0)
             router.close(linger=0)
         ctx.term()
-        assert refused == 400, refused
+    """, timeout=90)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="libzmq 4.3 defect (socket_base_t::update_pipe_options sends pipe_hwm to "
+    "the peer of a pipe in term_ack_sent): a peer zmqx does not drive, here a pyzmq "
+    "socket on the same libzmq context, disconnects and stays idle; the HWM command "
+    "reaches its pipe end after it frees it",
+)
+@pytest.mark.timeout(60)
+def test_hwm_change_after_a_foreign_idle_peer_disconnected():
+    run_script("""
+        import importlib
+        pyzmq = importlib.import_module("zmq")
+        ctx = zmq.Context()
+        foreign = pyzmq.Context.shadow(ctx.underlying)
+        for i in range(20):
+            router = ctx.socket(zmq.ROUTER)
+            router.bind(f"inproc://foreign-{i}")
+            dealer = foreign.socket(pyzmq.DEALER)
+            dealer.connect(f"inproc://foreign-{i}")
+            dealer.disconnect(f"inproc://foreign-{i}")  # zmqx cannot make it answer
+            try:
+                router.recv(zmq.DONTWAIT)  # acknowledges the peer's leaving
+            except zmq.Again:
+                pass
+            router.rcvhwm = 1 + i % 7
+            try:
+                dealer.recv(pyzmq.DONTWAIT)  # frees its end, then runs the HWM command
+            except pyzmq.Again:
+                pass
+            dealer.close(linger=0)
+            router.close(linger=0)
+        ctx.term()
     """)
 
 

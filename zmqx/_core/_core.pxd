@@ -48,6 +48,7 @@ cdef class Socket:
 cdef class Frame:
     cdef zmq_msg_t msg
     cdef object _bytes          # cached bytes copy
+    cdef object _buffer         # weak reference to the memoryview of the data
     cdef readonly object tracker
     cdef public bint more
     cdef bint _readonly         # the data is a caller's read-only buffer

@@ -33,6 +33,20 @@ cdef int forget_context(void *handle) except -1:
     return 0
 
 
+cdef void *new_context(int io_threads) except NULL:
+    """A new libzmq context with io_threads I/O threads (libzmq judges the value:
+    ZMQError(EINVAL) for one it rejects, as pyzmq raises)."""
+    cdef void *handle = zmq_ctx_new()
+    cdef int err
+    if handle == NULL:
+        raise_zmq_error()
+    if io_threads != 1 and zmq_ctx_set(handle, ZMQ_IO_THREADS, io_threads) < 0:
+        err = zmq_errno_c()
+        zmq_ctx_term(handle)  # no sockets yet: returns at once
+        raise_zmq_error(err)
+    return handle
+
+
 cdef class Context:
     """A libzmq context: the container of sockets and their I/O threads.
 
@@ -62,13 +76,9 @@ cdef class Context:
                 # a zmqx-owned context stays alive while shadows of it exist
                 self._shadowed = context_owner_at(address)
         else:
-            if not isinstance(io_threads, int) or io_threads < 0:
-                raise TypeError("io_threads must be a non-negative int")
-            self.handle = zmq_ctx_new()
-            if self.handle == NULL:
-                raise_zmq_error()
-            if io_threads != 1 and zmq_ctx_set(self.handle, ZMQ_IO_THREADS, io_threads) < 0:
-                raise_zmq_error()
+            if not isinstance(io_threads, int):
+                raise TypeError(f"io_threads must be an int, not {type(io_threads).__name__}")
+            self.handle = new_context(io_threads)
         self._sockets = weakref.WeakSet()
         _live_contexts.add(self)
         _contexts_at.setdefault(<size_t>self.handle, []).append(weakref.ref(self))

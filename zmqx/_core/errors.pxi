@@ -3,9 +3,9 @@
 from zmqx.error import Again, ContextTerminated, InterruptedSystemCall, ZMQError
 
 
-def strerror(int errnum):
+def strerror(int errno):
     """Describe a libzmq or system error number."""
-    return zmq_strerror(errnum).decode("utf-8", "replace")
+    return zmq_strerror(errno).decode("utf-8", "replace")
 
 
 def zmq_errno():
@@ -22,6 +22,16 @@ cdef object error_for(int errnum, str msg=None):
     if errnum == EINTR:
         return InterruptedSystemCall(errnum, msg)
     return ZMQError(errnum, msg)
+
+
+cdef object endpoint_error(int errnum, addr):
+    """The exception for a failed bind/connect/unbind/disconnect of addr."""
+    msg = zmq_strerror(errnum).decode("utf-8", "replace")
+    text = addr.decode("utf-8", "replace") if isinstance(addr, bytes) else addr
+    if errnum == errno.ENAMETOOLONG and text.startswith("ipc://"):
+        msg = (f"ipc path {text[6:]!r} is longer than the system's limit of "
+               f"{IPC_PATH_MAX_LEN} characters (zmqx.IPC_PATH_MAX_LEN)")
+    return error_for(errnum, f"{msg} (addr={addr!r})")
 
 
 cdef int raise_zmq_error(int errnum=-1) except -1:

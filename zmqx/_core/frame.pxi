@@ -24,9 +24,9 @@ cdef extern from *:
     ctypedef int (*zmqx_set_group_fn)(zmq_msg_t *, const char *)
     void *zmqx_draft_symbol(const char *name)
 
-from libc.stdint cimport uint32_t
 
-cdef zmqx_routing_id_fn _msg_routing_id = <zmqx_routing_id_fn>zmqx_draft_symbol("zmq_msg_routing_id")
+cdef zmqx_routing_id_fn _msg_routing_id = <zmqx_routing_id_fn>zmqx_draft_symbol(
+    "zmq_msg_routing_id")
 cdef zmqx_set_routing_id_fn _msg_set_routing_id = <zmqx_set_routing_id_fn>zmqx_draft_symbol(
     "zmq_msg_set_routing_id")
 cdef zmqx_group_fn _msg_group = <zmqx_group_fn>zmqx_draft_symbol("zmq_msg_group")
@@ -276,8 +276,15 @@ cdef class Frame:
 
     @property
     def buffer(self):
-        """A memoryview of the frame's data, without copying."""
-        return memoryview(self)
+        """A memoryview of the frame's data, without copying: the same one on
+        every access while it is in use."""
+        # Held weakly: a strong reference would be a cycle (the view refers to the
+        # frame), keeping a zero-copy frame's buffer exported until a gc pass.
+        view = self._buffer() if self._buffer is not None else None
+        if view is None:
+            view = memoryview(self)
+            self._buffer = weakref.ref(view)
+        return view
 
     def __bytes__(self):
         return self.bytes
@@ -297,6 +304,10 @@ cdef class Frame:
         if rc < 0:
             raise_zmq_error()
         return rc
+
+    def __getitem__(self, key):
+        """frame[key] is frame.get(key), e.g. frame["Peer-Address"]."""
+        return self.get(key)
 
     def set(self, option, int value):
         """Set an int message property."""
@@ -334,8 +345,8 @@ cdef class Frame:
             raise_zmq_error()
 
     def __repr__(self):
-        cdef size_t size = zmq_msg_size(&self.msg)
-        data = PyBytes_FromStringAndSize(<char *>zmq_msg_data(&self.msg), <Py_ssize_t>min(size, 32))
+        cdef Py_ssize_t size = <Py_ssize_t>zmq_msg_size(&self.msg)
+        data = PyBytes_FromStringAndSize(<char *>zmq_msg_data(&self.msg), min(size, 32))
         more = "..." if size > 32 else ""
         return f"<{type(self).__module__.split('.')[0]}.Frame({data!r}{more})>"
 

@@ -67,6 +67,7 @@ def user_setting(str name, default):
     """A module setting as the user left it on the zmqx package (zmqx.NAME = ...)."""
     return getattr(sys.modules.get("zmqx"), name, default)
 
+
 # Contexts alive in this process, so exit can close what the program left open.
 _live_contexts = weakref.WeakSet()
 

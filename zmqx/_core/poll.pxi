@@ -162,7 +162,8 @@ cdef class Poller:
         if ps.epoll < 0:
             return 0
         for i in range(ps.count + 1):
-            if zmqx_epoll_add(ps.epoll, ps.fds[i].fd, ps.fds[i].events, <unsigned int>i) < 0:
+            if zmqx_epoll_add(ps.epoll, ps.fds[i].fd, ps.fds[i].events,
+                              <unsigned int>i) < 0:
                 close(ps.epoll)
                 ps.epoll = -1
                 return 0

@@ -350,10 +350,9 @@ def proxy_steerable(frontend, backend, capture=None, control=None):
                      as_socket(capture, "capture"), as_socket(control, "control"))
 
 
-def device(int device_type, frontend, backend):
-    """Run a QUEUE, FORWARDER or STREAMER device: all are proxy() since libzmq 3.2."""
-    if device_type not in (1, 2, 3):
-        raise ZMQError(EINVAL, f"unknown device type {device_type}")
+def device(device_type, frontend, backend):
+    """proxy(frontend, backend) under its old name: since libzmq 3.2 every device
+    type (QUEUE, FORWARDER, STREAMER) is a proxy, so device_type is not used."""
     return proxy(frontend, backend)
 
 

@@ -17,6 +17,7 @@ cdef int close_now(Socket s, int linger) except -1:
     if linger != LINGER_UNCHANGED:
         zmq_setsockopt(s.handle, ZMQ_LINGER, &linger, sizeof(int))
     zmq_close(s.handle)
+    note_close()  # see hwm.pxi
     forget_handle(s, s.handle)
     s.handle = NULL
     zmqx_waker_close(&s._waker)
@@ -92,43 +93,8 @@ cdef int close_socket(Socket sock, linger, int closed_by) except -1:
     return close_now(s, linger_ms)
 
 
-cdef bint hwm_already(Socket s, int option, int value) except -1:
-    """SNDHWM and RCVHWM may change only until the socket binds or connects.
-
-    libzmq 4.3 sends a changed HWM to the peer of every pipe of the socket, also to
-    a peer that is ending its pipe: once the socket has acknowledged that ending,
-    the peer frees the pipe at its next command processing and then runs the HWM
-    command on freed memory (a segfault, or an abort later; C programs too). The
-    window lasts as long as the peer stays idle (for an inproc peer in an idle
-    thread, indefinitely), and libzmq's API does not show it, so no wait closes it.
-    A socket gets pipes only by binding or connecting, so until then a change is
-    safe. After that, setting the value the HWM already has does nothing, and any
-    other value raises ZMQError(EINVAL) instead of risking the process.
-
-    Returns True when the HWM already has the value (there is nothing to set).
-    """
-    cdef int current
-    cdef size_t size = 1
-    cdef char endpoint[1]
-    # LAST_ENDPOINT is empty (just the NUL) until the first bind or connect; for
-    # any longer one a one-byte buffer fails with EINVAL.
-    if zmq_getsockopt(s.handle, ZMQ_LAST_ENDPOINT, endpoint, &size) == 0 and size <= 1:
-        return False
-    size = sizeof(int)
-    if zmq_getsockopt(s.handle, option, &current, &size) < 0:
-        raise_zmq_error()
-    if current == value:
-        return True
-    name = "SNDHWM" if option == ZMQ_SNDHWM else "RCVHWM"
-    raise ZMQError(
-        EINVAL,
-        f"{name} cannot change from {current} to {value} once the socket has bound or "
-        f"connected: set it before bind()/connect() (libzmq 4.3 can crash when an HWM "
-        f"changes while a peer is leaving)")
-
-
 cdef int endpoint_call(Socket self, int (*call)(void *, const char *) noexcept nogil,
-                   addr) except -1:
+                       addr) except -1:
     cdef int err
     cdef Socket s = enter(self)
     if isinstance(addr, str):
@@ -144,7 +110,7 @@ cdef int endpoint_call(Socket self, int (*call)(void *, const char *) noexcept n
         if err == EINTR:
             check_signals()
             continue
-        raise error_for(err, f"{zmq_strerror(err).decode()} (addr={addr!r})")
+        raise endpoint_error(err, addr)
     return 0
 
 
@@ -266,19 +232,17 @@ cdef class Socket:
     def unbind(self, addr):
         """Stop listening on an endpoint given to bind()."""
         endpoint_call(self, zmq_unbind, addr)
+        note_departure(self)
 
     def disconnect(self, addr):
         """Disconnect from an endpoint given to connect()."""
         endpoint_call(self, zmq_disconnect, addr)
+        note_departure(self)
 
     # ---- options -------------------------------------------------------------
 
     def setsockopt(self, int option, optval):
-        """Set a socket option: an int, or bytes for binary and text options.
-
-        SNDHWM and RCVHWM cannot change once the socket has bound or connected
-        (ZMQError(EINVAL); see hwm_already): libzmq 4.3 can crash on that change.
-        """
+        """Set a socket option: an int, or bytes for binary and text options."""
         cdef int int_value
         cdef int64_t int64_value
         cdef const void *data
@@ -305,8 +269,8 @@ cdef class Socket:
                 optval = bytes(optval)
             data = PyBytes_AS_STRING(optval)
             size = <size_t>PyBytes_GET_SIZE(optval)
-        if (option == ZMQ_SNDHWM or option == ZMQ_RCVHWM) and hwm_already(s, option, int_value):
-            return
+        if option == ZMQ_SNDHWM or option == ZMQ_RCVHWM:
+            settle_pipes(s)  # see hwm.pxi
         if zmq_setsockopt(s.handle, option, data, size) < 0:
             raise_zmq_error()
 

@@ -267,6 +267,12 @@ cdef list checked_parts(object msg_parts):
     return parts
 
 
+def checked_message(msg_parts):
+    """msg_parts as a list of parts that can be sent, checked now (TypeError,
+    ValueError): for callers that queue a message and send it later."""
+    return checked_parts(msg_parts)
+
+
 cdef object send_parts(Socket s, list parts, int flags, bint copy, bint track):
     """Send checked parts as one message; returns what the last part's send
     returns (as pyzmq), or NOT_READY (ATTEMPT) when not even the first part

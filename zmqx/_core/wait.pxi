@@ -104,6 +104,20 @@ cdef int sleep_on_fds(void *arg, int timeout_ms) noexcept nogil:
     return poll(sleep.fds, 2, timeout_ms)
 
 
+cdef int sleep_on_socket(Socket holder, int timeout_ms) except -2:
+    """One sleep until the socket's FD has news (1), timeout_ms pass (0) or a
+    signal arrives (-1, after its handler ran), with the socket claimed."""
+    cdef SocketSleep sleep
+    open_waker(&holder._waker)
+    sleep.fds[0].fd = readiness_fd(holder)
+    sleep.fds[1].fd = holder._waker.read_fd
+    sleep.fds[0].events = sleep.fds[1].events = POLLIN
+    sleep.fds[0].revents = 0
+    if wait_released((holder,), &holder._waker, sleep_on_fds, &sleep, timeout_ms) < 0:
+        return -1
+    return 1 if sleep.fds[0].revents else 0
+
+
 cdef int wait_for(Socket holder, short events, int64_t deadline) except -1:
     """Wait until the socket has one of events: 1 when it has, 0 at deadline
     (-1: none). Raises if it is closed from another thread, its context is
@@ -113,20 +127,15 @@ cdef int wait_for(Socket holder, short events, int64_t deadline) except -1:
     commands, unthrottled, and so re-arms the FD), and only if nothing is ready,
     sleep until the FD has news.
     """
-    cdef SocketSleep sleep
     cdef int timeout
     cdef bint in_main = in_main_thread()
-    open_waker(&holder._waker)
-    sleep.fds[0].fd = readiness_fd(holder)
-    sleep.fds[1].fd = holder._waker.read_fd
-    sleep.fds[0].events = sleep.fds[1].events = POLLIN
     while True:
         if fresh_readiness(holder) & events:
             return 1
         timeout = next_sleep_ms(deadline, in_main)
         if timeout == 0:
             return 0
-        wait_released((holder,), &holder._waker, sleep_on_fds, &sleep, timeout)
+        sleep_on_socket(holder, timeout)
         if in_main:
             check_signals()
 

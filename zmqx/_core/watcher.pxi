@@ -23,6 +23,8 @@
 
 from collections import deque
 
+from cpython.object cimport PyObject_Call
+
 cdef enum:
     OP_SEND = 1
     OP_SEND_MULTIPART = 2
@@ -59,6 +61,13 @@ cdef object attempt_op(Socket holder, int op, object payload, int flags, bint co
         return recv_into_buffer(holder, payload, nbytes, flags)
     events = readiness(holder) & flags
     return events if events else NOT_READY
+
+
+cdef inline int waits_for(int op, int flags) noexcept:
+    """The events that let op go on (for a poll, those it asked for)."""
+    if op == OP_POLL:
+        return flags
+    return ZMQ_POLLIN if op >= OP_RECV else ZMQ_POLLOUT
 
 
 cdef class Waiter:
@@ -152,7 +161,8 @@ cdef class Watcher:
         if result is not NOT_READY:
             if self._done_type is None:
                 return self._completed(result)
-            future = self._done_type(**self._done_kwargs)
+            # PyObject_Call hands the kwargs dict over as it is (a ** call copies it)
+            future = PyObject_Call(self._done_type, (), self._done_kwargs)
             future.set_result(result)
             return future
         if op == OP_POLL:  # flags are the events wanted, not send/recv flags
@@ -218,7 +228,7 @@ cdef class Watcher:
             queue.append(w)
         # The attempt that found the socket not ready may have consumed the FD's
         # edge: look at readiness now, then sleep on the FD only if nothing is ready.
-        if fresh_readiness(holder) | self._returned_events():
+        if (fresh_readiness(holder) | self._returned_events()) & waits_for(op, w.flags):
             self._schedule()
         if not self._watching:
             self.driver.watch(self._fd, self._on_fd_callback)
@@ -359,7 +369,10 @@ cdef class Watcher:
         self._polls = []
         for w in waiters:
             self._finish(<Waiter>w)
-            (<Waiter>w).future.cancel()
+            try:
+                (<Waiter>w).future.cancel()
+            except RuntimeError:
+                pass  # its loop is closed: cancelled all the same, no callback can run
 
     # ---- messages given back by cancelled receivers ------------------------
 
@@ -437,7 +450,6 @@ cdef object as_part(object part, bint copy, bint track):
     if track:
         frame.tracker = MessageTracker()
     return frame
-
 
 
 def watcher_of(Socket socket not None):

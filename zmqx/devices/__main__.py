@@ -5,7 +5,8 @@
     python -m zmqx.devices monitored-queue --in-bind ... --out-bind ... --mon-bind ...
 
 Ctrl-C (exit status 130) or SIGTERM (exit status 0) stops it with a one-line
-message; a steerable proxy also stops (status 0) on TERMINATE.
+message; a steerable proxy also stops (status 0) on TERMINATE. A socket that cannot be
+set up (bad endpoint or option) ends it with one line and status 2.
 """
 
 from __future__ import annotations
@@ -117,11 +118,13 @@ def add_role_options(parser: argparse.ArgumentParser, role: str, default_type: s
     )
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
+def build_parser(
+    prog: str = PROG, parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser
+) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    parser = parser_class(
+        prog=prog,
         description="Run a ZeroMQ device in the foreground until Ctrl-C or SIGTERM.",
-        epilog=f"'{PROG} DEVICE --help' lists a device's options.",
+        epilog=f"'{prog} DEVICE --help' lists a device's options.",
     )
     subparsers = parser.add_subparsers(dest="device", metavar="DEVICE", required=True)
     subs = {}
@@ -197,7 +200,7 @@ def make_device(args: argparse.Namespace) -> Device:
     return dev
 
 
-def describe(args: argparse.Namespace, sockets: _worker.DeviceSockets) -> str:
+def describe(args: argparse.Namespace, sockets: _worker.DeviceSockets, prog: str = PROG) -> str:
     parts = []
     for role in ("in", "out", *DEVICES[args.device].extra_roles):
         sock = sockets.sockets[role]
@@ -211,15 +214,24 @@ def describe(args: argparse.Namespace, sockets: _worker.DeviceSockets) -> str:
             where.append("bind " + sock.get(zmqx.LAST_ENDPOINT).decode())
         where += [f"connect {addr}" for addr in getattr(args, f"{role}_connect")]
         parts.append(f"{role} {kind} {', '.join(where) or '(no endpoint)'}")
-    return f"{PROG}: {args.device} running; " + "; ".join(parts) + " (Ctrl-C to stop)"
+    return f"{prog}: {args.device} running; " + "; ".join(parts) + " (Ctrl-C to stop)"
 
 
 def on_sigterm(signum: int, frame: object) -> None:
     raise Stopped()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser, subs = build_parser()
+def main(
+    argv: Sequence[str] | None = None,
+    prog: str = PROG,
+    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> int:
+    """Run the device the command line ``argv`` describes; returns the exit status.
+
+    ``prog`` names the command in help and messages and ``parser_class`` parses it
+    (``zmqx device`` reuses this with its own).
+    """
+    parser, subs = build_parser(prog, parser_class)
     args = parser.parse_args(argv)
     for role in ("in", "out"):
         if not getattr(args, f"{role}_bind") and not getattr(args, f"{role}_connect"):
@@ -227,6 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_sigterm)
     sockets = None
+    running = False
     status = 0
     try:
         dev = make_device(args)
@@ -234,17 +247,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         sockets = dev._prepared_sockets()
         sockets.finish()
         if not args.quiet:
-            print(describe(args, sockets), file=sys.stderr, flush=True)
+            print(describe(args, sockets, prog), file=sys.stderr, flush=True)
+        running = True
         dev.run()
-        print(f"{PROG}: {args.device} stopped", file=sys.stderr)
+        print(f"{prog}: {args.device} stopped", file=sys.stderr)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted, stopped", file=sys.stderr)
+        print(f"{prog}: interrupted, stopped", file=sys.stderr)
         status = 130
     except Stopped:
-        print(f"{PROG}: terminated, stopped", file=sys.stderr)
+        print(f"{prog}: terminated, stopped", file=sys.stderr)
     except (zmqx.ZMQBaseError, OSError, ValueError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        status = 1
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        # a socket that cannot be set up (bad endpoint, option) is a usage error
+        status = 1 if running else 2
     finally:
         # a second Ctrl-C must not turn a clean stop into a traceback
         signal.signal(signal.SIGINT, signal.SIG_IGN)

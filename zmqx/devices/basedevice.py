@@ -20,9 +20,9 @@ Beyond pyzmq:
   The rest of the configuration and `start()` follow over the same pipe. A
   foreground Device makes its sockets in the calling thread at that call.
   So: an option set after a random-port bind does not apply to that bind's
-  listener, and an HWM set after it on that socket is refused when the device
-  starts (set options first); ``daemon`` must be set before the first
-  random-port call, which is when the thread or process is made.
+  listener (an HWM does, as libzmq applies it to existing connections); ``daemon``
+  must be set before the first random-port call, which is when the thread or
+  process is made.
 * A device process stops when its parent goes away, even if the parent is
   killed: it watches its pipe, and when the parent's end closes it terminates
   its context and exits. At interpreter exit the parent closes the pipes of its
@@ -59,7 +59,6 @@ if TYPE_CHECKING:
 __all__ = ["BackgroundDevice", "Device", "ProcessDevice", "ThreadDevice"]
 
 QUEUE = constants.DeviceType.QUEUE
-_DEVICE_TYPES = frozenset(int(t) for t in constants.DeviceType)
 
 
 class Device:
@@ -69,7 +68,8 @@ class Device:
     the device runs; configure them beforehand with the ``bind_in``,
     ``connect_out``, ``setsockopt_in``... methods. If out_type < 0 the in socket
     serves as both sides. `run()` (or `start()`) runs the device in the
-    current thread until its context is terminated.
+    current thread until its context is terminated. Every device_type runs as a
+    proxy (as in libzmq since 3.2), so any int is accepted and kept as given.
     """
 
     # Roles of this device's sockets; subclasses add "mon" and "ctrl".
@@ -89,10 +89,6 @@ class Device:
             raise TypeError("in_type must be specified")
         if out_type is None:
             raise TypeError("out_type must be specified")
-        if int(device_type) not in _DEVICE_TYPES:
-            raise ValueError(
-                f"unknown device type {device_type!r}: use QUEUE, FORWARDER or STREAMER"
-            )
         self.device_type = device_type
         self.in_type = in_type
         self.out_type = out_type

@@ -59,7 +59,7 @@ class _Aligner:
             if i == len(self.widths):
                 self.widths.append(0)
             self.widths[i] = max(self.widths[i], len(part))
-        return ".".join(part.ljust(width) for part, width in zip(parts, self.widths))
+        return ".".join(part.ljust(width) for part, width in zip(parts, self.widths, strict=False))
 
 
 def _colors(enabled: bool) -> tuple[dict[str, str], str]:

@@ -97,7 +97,7 @@ def decode(z85bytes: str | _RawBytes) -> bytes:
     words = [
         (((a * 85 + b) * 85 + c) * 85 + d) * 85 + e
         for a, b, c, d, e in zip(
-            digits[0::5], digits[1::5], digits[2::5], digits[3::5], digits[4::5]
+            digits[0::5], digits[1::5], digits[2::5], digits[3::5], digits[4::5], strict=True
         )
     ]
     if max(words) > _MAX_WORD:

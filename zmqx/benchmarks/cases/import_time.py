@@ -13,9 +13,20 @@ import os
 import subprocess
 import sys
 
-import _common as C
+from .. import harness as H
+from ..case import Case
 
-BENCH = "import_time"
+CASE = Case(
+    name="import_time",
+    unit="ms",
+    higher_is_better=False,
+    what="in-process wall time of `import X`, fresh process, best of N",
+    full_args=["--n", "15"],
+    quick_args=["--n", "10"],
+    target_op="<=",
+    target=0.5,
+    order=80,
+)
 
 CHILD = (
     "import time\n"
@@ -27,11 +38,12 @@ CHILD = (
 )
 
 
-def main(argv=None) -> None:
-    p = C.base_parser(__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
+    p = H.base_parser(__doc__.splitlines()[0])
     p.add_argument("-n", "--n", type=int, default=15, help="fresh processes (>= 10 advised)")
     args = p.parse_args(argv)
-    C.load_impl(args.impl)  # skip cleanly if not importable; also warms .pyc caches
+    H.load_impl(args.impl)  # skip cleanly if not importable; also warms .pyc caches
     code = CHILD.format(mod=args.impl)
     times = []
     for _ in range(args.n):
@@ -41,16 +53,13 @@ def main(argv=None) -> None:
             text=True,
             check=False,
             timeout=60,
-            cwd=C.BENCH_DIR,
+            cwd=H.PACKAGE_DIR,
             env=os.environ.copy(),
         )
         if r.returncode != 0:
             raise RuntimeError(f"child import failed: {r.stderr.strip()[-500:]}")
         times.append(float(r.stdout.strip().splitlines()[-1]))
     times.sort()
-    C.emit(BENCH, args.impl, times[0] * 1e3, "ms", n=args.n, median_ms=times[len(times) // 2] * 1e3)
-
-
-if __name__ == "__main__":
-    C.main_guard(main)
-    sys.exit(0)
+    H.emit(
+        CASE.name, args.impl, times[0] * 1e3, "ms", n=args.n, median_ms=times[len(times) // 2] * 1e3
+    )

@@ -4,13 +4,13 @@ Topology (all tcp://127.0.0.1, 64-byte messages):
 
     C producer PUSH --> frontend PULL [proxy] backend PUSH --> C consumer PULL
 
-The producer and consumer are the C peer (benchmarks/c/throughput.c) in
+The producer and consumer are the C peer (zmqx/benchmarks/c/throughput.c) in
 separate processes for every run, so only the proxy differs:
 
 * ``--impl zmq`` / ``--impl zmqx``: this process binds frontend/backend and
   runs ``zmq.proxy(frontend, backend)`` in a thread (the main thread only
   waits for the consumer's result);
-* ``--impl c``: benchmarks/c/proxy.c, i.e. libzmq's own ``zmq_proxy`` with
+* ``--impl c``: zmqx/benchmarks/c/proxy.c, i.e. libzmq's own ``zmq_proxy`` with
   the same sockets, in its own process.
 
 ``--mode monitored`` runs ``zmq.devices.monitored_queue(frontend, backend,
@@ -22,80 +22,108 @@ slice rate (msg/s).
 
 from __future__ import annotations
 
+import argparse
 import sys
 import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
-import _common as C
+from .. import harness as H
+from ..case import Case
+
+CASE = Case(
+    name="proxy_throughput",
+    unit="msg/s",
+    higher_is_better=True,
+    what="zmq.proxy(PULL, PUSH) in a thread vs C zmq_proxy; C peers, 64 B",
+    full_args=["--count", "2000000"],
+    quick_args=["--count", "500000"],
+    with_c=True,
+    baseline="c",
+    extra_rounds=2,
+    target=0.90,
+    order=90,
+)
 
 
-def parser():
-    p = C.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
+def parser() -> argparse.ArgumentParser:
+    """The options of this case."""
+    p = H.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--mode", choices=("proxy", "monitored"), default="proxy")
     p.add_argument("--count", type=int, default=2_000_000)
     p.add_argument("--size", type=int, default=64)
     return p
 
 
-def run_peers(args, frontend: str, backend: str, proxy_problem) -> dict:
+def run_peers(
+    args: argparse.Namespace,
+    frontend: str,
+    backend: str,
+    proxy_problem: Callable[[], str | None],
+) -> dict[str, Any]:
     """Run the C producer and consumer around the proxy; ``proxy_problem()``
     returns a message as soon as the proxy under test has died (fail fast
     instead of waiting for the consumer's receive timeout)."""
-    exe = C.c_binary("throughput")
+    exe = H.c_binary("throughput")
     n, size = str(args.count), str(args.size)
-    consumer = C.spawn([exe, "recv", "connect", backend, n, size, "1"])
-    producer = C.spawn([exe, "send", "connect", frontend, n, size, "1"])
-    deadline = C.time.monotonic() + 120
+    consumer = H.spawn([exe, "recv", "connect", backend, n, size, "1"])
+    producer = H.spawn([exe, "send", "connect", frontend, n, size, "1"])
+    deadline = time.monotonic() + 120
     while consumer.poll() is None:
         problem = proxy_problem()
-        if problem is None and C.time.monotonic() > deadline:
+        if problem is None and time.monotonic() > deadline:
             problem = "consumer did not finish in 120 s"
         if problem is not None:
             for peer in (consumer, producer):
                 peer.kill()
-                C.reap(peer, 5)
+                H.reap(peer, 5)
             raise RuntimeError(problem)
-        C.time.sleep(0.05)
-    out, err = C.reap(consumer, 10)
-    _, perr = C.reap(producer, 30)
+        time.sleep(0.05)
+    out, err = H.reap(consumer, 10)
+    _, perr = H.reap(producer, 30)
     if consumer.returncode != 0:
         raise RuntimeError(f"consumer failed: {err.strip()[:500]}")
     if producer.returncode != 0:
         raise RuntimeError(f"producer failed: {perr.strip()[:500]}")
-    res = C.last_json(out)
+    res = H.last_json(out)
     res["overall_rate"] = res["rate"]
     if res.get("chunk_rates"):
-        res["rate"] = C.median(res["chunk_rates"])
+        res["rate"] = H.median(res["chunk_rates"])
     return res
 
 
-def run_c(args) -> dict:
-    cmd = [C.c_binary("proxy"), "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"]
+def run_c(args: argparse.Namespace) -> dict[str, Any]:
+    """Measure libzmq's own zmq_proxy (the C program) between the C peers."""
+    cmd = [H.c_binary("proxy"), "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"]
     if args.mode == "monitored":
         cmd.append("inproc://bench-capture")
-    proxy = C.spawn(cmd)
+    proxy = H.spawn(cmd)
     try:
-        frontend, backend = C.read_announce(proxy).split()
+        frontend, backend = H.read_announce(proxy).split()
 
-        def problem():
+        def problem() -> str | None:
             if proxy.poll() is None:
                 return None
-            return f"C proxy exited early (rc={proxy.returncode}): {proxy.stderr.read()[:300]}"
+            err = proxy.stderr.read() if proxy.stderr else ""
+            return f"C proxy exited early (rc={proxy.returncode}): {err[:300]}"
 
         return run_peers(args, frontend, backend, problem)
     finally:
-        C.stop(proxy)
+        H.stop(proxy)
 
 
-def run_py(args) -> dict:
-    zmq = C.load_impl(args.impl)
+def run_py(args: argparse.Namespace) -> dict[str, Any]:
+    """Measure the binding's proxy, run in a thread of this process, between the C peers."""
+    zmq = H.load_impl(args.impl)
     if args.mode == "monitored":
         try:
             from importlib import import_module
 
             monitored_queue = import_module(args.impl + ".devices").monitored_queue
         except (ImportError, AttributeError) as e:
-            raise C.BenchSkip(f"{args.impl}.devices.monitored_queue unavailable: {e}") from None
-    C.c_binary("throughput")  # skip before binding anything if there is no compiler
+            raise H.BenchSkip(f"{args.impl}.devices.monitored_queue unavailable: {e}") from None
+    H.c_binary("throughput")  # skip before binding anything if there is no compiler
     ctx = zmq.Context()
     front = ctx.socket(zmq.PULL)
     back = ctx.socket(zmq.PUSH)
@@ -113,7 +141,7 @@ def run_py(args) -> dict:
     backend = back.getsockopt(zmq.LAST_ENDPOINT).decode()
     outcome: list[BaseException] = []
 
-    def device():
+    def device() -> None:
         try:
             if args.mode == "monitored":
                 monitored_queue(front, back, mon)
@@ -131,7 +159,7 @@ def run_py(args) -> dict:
     t = threading.Thread(target=device, name="bench-proxy", daemon=True)
     t.start()
 
-    def problem():
+    def problem() -> str | None:
         if outcome:
             return f"proxy thread failed: {outcome[0]!r}"
         if not t.is_alive():
@@ -139,16 +167,17 @@ def run_py(args) -> dict:
         return None
 
     res = run_peers(args, frontend, backend, problem)
-    C.exit_hard_after(20)  # if stopping the proxy hangs, still exit
+    H.exit_hard_after(20)  # if stopping the proxy hangs, still exit
     res["_stop"] = (ctx, t, outcome)
     return res
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
     args = parser().parse_args(argv)
     res = run_c(args) if args.impl == "c" else run_py(args)
     name = "proxy_throughput" if args.mode == "proxy" else "monitored_queue"
-    C.emit(
+    H.emit(
         name,
         args.impl,
         res["rate"],
@@ -165,8 +194,3 @@ def main(argv=None) -> None:
         t.join(10)
         if outcome:
             sys.stderr.write(f"warning: proxy thread ended with {outcome[0]!r}\n")
-
-
-if __name__ == "__main__":
-    C.main_guard(main)
-    sys.exit(0)

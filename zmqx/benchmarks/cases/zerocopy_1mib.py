@@ -15,16 +15,27 @@ binding does to release zero-copy buffers) without thread-scheduling noise;
 
 from __future__ import annotations
 
-import sys
 import threading
+from typing import Any
 
-import _common as C
+from .. import harness as H
+from ..case import Case
 
-BENCH = "zerocopy_1mib"
+CASE = Case(
+    name="zerocopy_1mib",
+    unit="MB/s",
+    higher_is_better=True,
+    what="1 MiB numpy buffer, send/recv copy=False, inproc, one thread, batches of 100",
+    full_args=["--count", "20000"],
+    quick_args=["--count", "5000"],
+    target=1.0,
+    order=70,
+)
 
 
-def main(argv=None) -> None:
-    p = C.base_parser(__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
+    p = H.base_parser(__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=20_000)
     p.add_argument("--size", type=int, default=1 << 20)
     p.add_argument("--buffer", choices=("numpy", "bytes"), default="numpy")
@@ -37,13 +48,13 @@ def main(argv=None) -> None:
     p.add_argument("--batch", type=int, default=100, help="messages per batch (one thread)")
     p.add_argument("--chunks", type=int, default=10, help="timed slices; the median is reported")
     args = p.parse_args(argv)
-    zmq = C.load_impl(args.impl)
+    zmq = H.load_impl(args.impl)
 
     if args.buffer == "numpy":
         try:
             import numpy
         except ImportError:
-            raise C.BenchSkip("numpy is not installed (use --buffer bytes)") from None
+            raise H.BenchSkip("numpy is not installed (use --buffer bytes)") from None
         buf = numpy.arange(args.size, dtype=numpy.uint8)
     else:
         buf = bytes(range(256)) * (args.size // 256) + bytes(args.size % 256)
@@ -66,7 +77,7 @@ def main(argv=None) -> None:
     push.setsockopt(zmq.LINGER, 5000)
     push.setsockopt(zmq.SNDTIMEO, 30000)
 
-    def sender():
+    def sender() -> None:
         try:
             push.connect(endpoint)
             send = push.send
@@ -76,9 +87,9 @@ def main(argv=None) -> None:
             errors.append(e)
 
     recv = pull.recv
-    bad = []
+    bad: list[object] = []
 
-    def recv_one():
+    def recv_one() -> Any:  # a Frame of the binding chosen at run time
         frame = recv(copy=False)
         if memoryview(frame).nbytes != size:
             bad.append(frame)
@@ -89,7 +100,7 @@ def main(argv=None) -> None:
             t = threading.Thread(target=sender, name="bench-zc-sender", daemon=True)
             t.start()
             recv_one()  # the clock starts after the first message
-            frame, dt, rates = C.timed_calls(recv_one, n - 1, args.chunks)
+            frame, dt, rates = H.timed_calls(recv_one, n - 1, args.chunks)
             t.join(30)
             timed = n - 1
         else:
@@ -101,7 +112,7 @@ def main(argv=None) -> None:
             send(buf, copy=False)  # connect / warm up
             recv_one()
 
-            def one_batch():
+            def one_batch() -> Any:
                 for _ in range(batch):
                     send(buf, copy=False)
                 for _ in range(batch):
@@ -109,38 +120,35 @@ def main(argv=None) -> None:
                 return frame
 
             nb = max(1, n // batch)
-            frame, dt, rates = C.timed_calls(one_batch, nb, args.chunks)
+            frame, dt, rates = H.timed_calls(one_batch, nb, args.chunks)
             rates = [r * batch for r in rates]
             timed = nb * batch
     except zmq.Again:
         raise RuntimeError(f"receiver timed out; sender errors: {errors!r}") from None
-    if bytes(memoryview(frame)[:300]) != bytes(memoryview(buf).cast("B")[:300]):
+    # numpy's stubs declare ndarray's buffer protocol only for Python >= 3.12
+    sent = memoryview(buf)  # type: ignore[arg-type,unused-ignore]
+    if bytes(memoryview(frame)[:300]) != bytes(sent.cast("B")[:300]):
         raise RuntimeError("payload corrupted")
     del frame
     if errors:
         raise RuntimeError(f"sender failed: {errors[0]!r}")
     if bad:
         raise RuntimeError(f"{len(bad)} frames had the wrong size")
-    mbps = C.median(rates) * size / 1e6
-    C.emit(
-        BENCH,
+    mbps = H.median(rates) * size / 1e6
+    H.emit(
+        CASE.name,
         args.impl,
         mbps,
         "MB/s",
         overall_mbps=timed * size / dt / 1e6,
         seconds=dt,
         count=timed,
-        msgs_per_s=C.median(rates),
+        msgs_per_s=H.median(rates),
         size=size,
         buffer=args.buffer,
         transport=args.transport,
     )
-    C.exit_hard_after(20)
+    H.exit_hard_after(20)
     push.close()
     pull.close()
     ctx.term()
-
-
-if __name__ == "__main__":
-    C.main_guard(main)
-    sys.exit(0)

@@ -10,21 +10,31 @@ around blocking calls and how cheap each call is.
 
 from __future__ import annotations
 
-import sys
 import threading
 
-import _common as C
+from .. import harness as H
+from ..case import Case
 
-BENCH = "inproc_threads"
+CASE = Case(
+    name="inproc_threads",
+    unit="msg/s",
+    higher_is_better=True,
+    what="inproc PUSH->PULL, two threads, 64 B",
+    full_args=["--count", "600000"],
+    quick_args=["--count", "200000"],
+    target=3.0,
+    order=30,
+)
 
 
-def main(argv=None) -> None:
-    p = C.base_parser(__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
+    p = H.base_parser(__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=1_000_000)
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--chunks", type=int, default=10, help="timed slices; the median is reported")
     args = p.parse_args(argv)
-    zmq = C.load_impl(args.impl)
+    zmq = H.load_impl(args.impl)
 
     ctx = zmq.Context()
     pull = ctx.socket(zmq.PULL)
@@ -35,7 +45,7 @@ def main(argv=None) -> None:
     payload = b"x" * args.size
     errors: list[BaseException] = []
 
-    def sender():
+    def sender() -> None:
         try:
             push = ctx.socket(zmq.PUSH)
             push.setsockopt(zmq.LINGER, 5000)
@@ -53,7 +63,7 @@ def main(argv=None) -> None:
     recv = pull.recv
     try:
         first = recv()
-        last, dt, rates = C.timed_calls(recv, n - 1, args.chunks)
+        last, dt, rates = H.timed_calls(recv, n - 1, args.chunks)
     except zmq.Again:
         raise RuntimeError(f"receiver timed out; sender errors: {errors!r}") from None
     t.join(30)
@@ -61,21 +71,16 @@ def main(argv=None) -> None:
         raise RuntimeError(f"sender failed: {errors[0]!r}")
     if len(first) != args.size or len(last) != args.size:
         raise RuntimeError("wrong message size")
-    C.emit(
-        BENCH,
+    H.emit(
+        CASE.name,
         args.impl,
-        C.median(rates),
+        H.median(rates),
         "msg/s",
         overall_rate=(n - 1) / dt,
         seconds=dt,
         count=n - 1,
         size=args.size,
     )
-    C.exit_hard_after(20)
+    H.exit_hard_after(20)
     pull.close()
     ctx.term()
-
-
-if __name__ == "__main__":
-    C.main_guard(main)
-    sys.exit(0)

@@ -1,7 +1,7 @@
 """REQ/REP round-trip latency over tcp loopback, server in another process.
 
 The echo server is a REP socket in a separate process.  By default it is the
-C server from benchmarks/c/reqrep_latency.c for *every* client (pyzmq, zmqx
+C server from zmqx/benchmarks/c/reqrep_latency.c for *every* client (pyzmq, zmqx
 and the C client), so only the client differs between runs; ``--server same``
 uses a Python echo server of the implementation under test instead (also the
 fallback when no C compiler is available).
@@ -13,15 +13,31 @@ round trip.  ``--impl c`` runs the C client (the baseline).
 
 from __future__ import annotations
 
-import sys
+import argparse
+import subprocess
+import time
 
-import _common as C
+from .. import harness as H
+from ..case import Case
 
-BENCH = "reqrep_latency"
+CASE = Case(
+    name="reqrep_latency",
+    unit="us/rt",
+    higher_is_better=False,
+    what="REQ/REP round trip, tcp loopback, C echo server process",
+    full_args=["--count", "10000"],
+    quick_args=["--count", "3000", "--warmup", "500"],
+    with_c=True,
+    baseline="c",
+    target_op="<=",
+    target=1.15,
+    order=60,
+)
 
 
-def parser():
-    p = C.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
+def parser() -> argparse.ArgumentParser:
+    """The options of this case."""
+    p = H.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--role", choices=("client", "server"), default="client")
     p.add_argument("--server", choices=("c", "same"), default="c")
     p.add_argument("--endpoint", default="tcp://127.0.0.1:*")
@@ -31,8 +47,9 @@ def parser():
     return p
 
 
-def run_py_server(args) -> None:
-    zmq = C.load_impl(args.impl)
+def run_py_server(args: argparse.Namespace) -> None:
+    """A Python REP echo server (when there is no C one); exits when idle."""
+    zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
     s = ctx.socket(zmq.REP)
     s.setsockopt(zmq.LINGER, 0)
@@ -49,38 +66,40 @@ def run_py_server(args) -> None:
     ctx.term()
 
 
-def start_server(args):
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str, str]:
     """Returns (process, endpoint, server_kind)."""
     kind = args.server
     if kind == "c":
         try:
-            cmd = [C.c_binary("reqrep_latency"), "server", args.endpoint]
-        except C.BenchSkip:
+            cmd = [H.c_binary("reqrep_latency"), "server", args.endpoint]
+        except H.BenchSkip:
             if args.impl == "c":
                 raise
             kind = "same"
     if kind == "same":
         impl = "zmq" if args.impl == "c" else args.impl
-        cmd = C.python_cmd(
-            "reqrep_latency.py", "--impl", impl, "--role", "server", "--endpoint", args.endpoint
+        cmd = H.measure_cmd(
+            "reqrep_latency", "--impl", impl, "--role", "server", "--endpoint", args.endpoint
         )
         kind = f"python-{impl}"
-    proc = C.spawn(cmd)
-    return proc, C.read_announce(proc), kind
+    proc = H.spawn(cmd)
+    return proc, H.read_announce(proc), kind
 
 
-def client_c(args, endpoint: str) -> dict:
-    exe = C.c_binary("reqrep_latency")
-    proc = C.spawn([exe, "client", endpoint, str(args.count), str(args.size), str(args.warmup)])
-    out, err = C.reap(proc, 120)
+def client_c(args: argparse.Namespace, endpoint: str) -> dict[str, float]:
+    """Measure with the C client."""
+    exe = H.c_binary("reqrep_latency")
+    proc = H.spawn([exe, "client", endpoint, str(args.count), str(args.size), str(args.warmup)])
+    out, err = H.reap(proc, 120)
     if proc.returncode != 0:
         raise RuntimeError(f"C client failed: {err.strip()[:500]}")
-    res = C.last_json(out)
+    res = H.last_json(out)
     return {"us": res["us_per_rt"], "seconds": res["seconds"]}
 
 
-def client_py(args, endpoint: str) -> dict:
-    zmq = C.load_impl(args.impl)
+def client_py(args: argparse.Namespace, endpoint: str) -> dict[str, float]:
+    """Measure with the binding's REQ client."""
+    zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
     s = ctx.socket(zmq.REQ)
     s.setsockopt(zmq.LINGER, 0)
@@ -93,7 +112,7 @@ def client_py(args, endpoint: str) -> dict:
         for _ in range(args.warmup):
             send(msg)
             recv()
-        perf = C.time.perf_counter
+        perf = time.perf_counter
         t0 = perf()
         for _ in range(args.count):
             send(msg)
@@ -108,20 +127,21 @@ def client_py(args, endpoint: str) -> dict:
     return {"us": (t1 - t0) * 1e6 / args.count, "seconds": t1 - t0}
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
     args = parser().parse_args(argv)
     if args.role == "server":
         run_py_server(args)
         return
     if args.impl != "c":
-        C.load_impl(args.impl)  # skip early (before starting a server) if unusable
+        H.load_impl(args.impl)  # skip early (before starting a server) if unusable
     server, endpoint, kind = start_server(args)
     try:
         res = client_c(args, endpoint) if args.impl == "c" else client_py(args, endpoint)
     finally:
-        C.stop(server)
-    C.emit(
-        BENCH,
+        H.stop(server)
+    H.emit(
+        CASE.name,
         args.impl,
         res["us"],
         "us/rt",
@@ -130,8 +150,3 @@ def main(argv=None) -> None:
         size=args.size,
         server=kind,
     )
-
-
-if __name__ == "__main__":
-    C.main_guard(main)
-    sys.exit(0)

@@ -11,21 +11,34 @@ to a short stall caused by another process (overall_rate is also printed).
 --parts 1 (default) uses send/recv; --parts N > 1 uses send_multipart /
 recv_multipart with N frames per message (COUNT counts whole messages).
 
---impl c runs the C peer (benchmarks/c/throughput.c) on both ends: the
+--impl c runs the C peer (zmqx/benchmarks/c/throughput.c) on both ends: the
 libzmq ceiling, for information.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import subprocess
 
-import _common as C
+from .. import harness as H
+from ..case import Case
 
-BENCH = "throughput_tcp"
+CASE = Case(
+    name="throughput_tcp",
+    unit="msg/s",
+    higher_is_better=True,
+    what="PUSH->PULL tcp, 64 B, sender process, recv() copy=True",
+    full_args=["--count", "1000000"],
+    quick_args=["--count", "200000"],
+    with_c=True,
+    target=3.0,
+    order=10,
+)
 
 
-def parser():
-    p = C.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
+def parser() -> argparse.ArgumentParser:
+    """The options of this case."""
+    p = H.base_parser(__doc__.splitlines()[0], impls=("zmq", "zmqx", "c"))
     p.add_argument("--role", choices=("recv", "send"), default="recv")
     p.add_argument("--endpoint", default="tcp://127.0.0.1:*")
     p.add_argument("--count", type=int, default=1_000_000)
@@ -38,12 +51,13 @@ def parser():
         default="same",
         help="sender implementation: the one under test (default) or the C peer",
     )
-    p.add_argument("--bench-name", default=None, help=C.argparse.SUPPRESS)
+    p.add_argument("--bench-name", default=None, help=argparse.SUPPRESS)
     return p
 
 
-def run_sender(args) -> None:
-    zmq = C.load_impl(args.impl)
+def run_sender(args: argparse.Namespace) -> None:
+    """The sending side: connect a PUSH socket and send COUNT messages."""
+    zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
     s = ctx.socket(zmq.PUSH)
     s.setsockopt(zmq.LINGER, 10000)
@@ -64,7 +78,8 @@ def run_sender(args) -> None:
     ctx.term()
 
 
-def start_sender(args, endpoint: str):
+def start_sender(args: argparse.Namespace, endpoint: str) -> subprocess.Popen[str]:
+    """Start the sender process (Python or C) towards ``endpoint``."""
     common = [
         "--endpoint",
         endpoint,
@@ -76,17 +91,16 @@ def start_sender(args, endpoint: str):
         args.parts,
     ]
     if args.sender == "c" or args.impl == "c":
-        exe = C.c_binary("throughput")
+        exe = H.c_binary("throughput")
         cmd = [exe, "send", "connect", endpoint, str(args.count), str(args.size), str(args.parts)]
-        return C.spawn(cmd)
-    return C.spawn(
-        C.python_cmd("throughput_tcp.py", "--impl", args.impl, "--role", "send", *common)
-    )
+        return H.spawn(cmd)
+    return H.spawn(H.measure_cmd("throughput_tcp", "--impl", args.impl, "--role", "send", *common))
 
 
-def run_receiver_c(args) -> dict:
-    exe = C.c_binary("throughput")
-    recv = C.spawn(
+def run_receiver_c(args: argparse.Namespace) -> dict[str, float]:
+    """Measure with the C program on both ends (the libzmq ceiling)."""
+    exe = H.c_binary("throughput")
+    recv = H.spawn(
         [
             exe,
             "recv",
@@ -99,27 +113,28 @@ def run_receiver_c(args) -> dict:
         ]
     )
     try:
-        endpoint = C.read_announce(recv)
+        endpoint = H.read_announce(recv)
         sender = start_sender(args, endpoint)
-        out, err = C.reap(recv, 120)
+        out, err = H.reap(recv, 120)
         if recv.returncode != 0:
             raise RuntimeError(f"C receiver failed: {err.strip()}")
-        res = C.last_json(out)
+        res = H.last_json(out)
     finally:
-        C.stop(recv)
-    _, serr = C.reap(sender, 30)
+        H.stop(recv)
+    _, serr = H.reap(sender, 30)
     if sender.returncode != 0:
         raise RuntimeError(f"sender failed: {serr.strip()}")
     return {
-        "rate": C.median(res["chunk_rates"]) if res.get("chunk_rates") else res["rate"],
+        "rate": H.median(res["chunk_rates"]) if res.get("chunk_rates") else res["rate"],
         "overall_rate": res["rate"],
         "seconds": res["seconds"],
         "count": res["count"],
     }
 
 
-def run_receiver_py(args) -> dict:
-    zmq = C.load_impl(args.impl)
+def run_receiver_py(args: argparse.Namespace) -> dict[str, float]:
+    """Measure the binding's receiving side against a sender process."""
+    zmq = H.load_impl(args.impl)
     ctx = zmq.Context()
     s = ctx.socket(zmq.PULL)
     s.setsockopt(zmq.LINGER, 0)
@@ -134,36 +149,37 @@ def run_receiver_py(args) -> dict:
         if parts == 1:
             recv = s.recv
             first = recv()  # the clock starts after the first message
-            last, dt, rates = C.timed_calls(recv, n - 1, args.chunks)
+            last, dt, rates = H.timed_calls(recv, n - 1, args.chunks)
             ok = len(first) == size and len(last) == size
         else:
             recv_multipart = s.recv_multipart
             first = recv_multipart()
-            last, dt, rates = C.timed_calls(recv_multipart, n - 1, args.chunks)
+            last, dt, rates = H.timed_calls(recv_multipart, n - 1, args.chunks)
             ok = all(len(m) == parts and all(len(f) == size for f in m) for m in (first, last))
     except zmq.Again:
         raise RuntimeError("receiver timed out waiting for the sender") from None
     finally:
-        _, serr = C.reap(sender, 30)
+        _, serr = H.reap(sender, 30)
     if sender.returncode != 0:
         raise RuntimeError(f"sender failed (rc={sender.returncode}): {serr.strip()[:500]}")
     if not ok:
         raise RuntimeError("received messages have the wrong shape")
     s.close()
     ctx.term()
-    return {"rate": C.median(rates), "overall_rate": (n - 1) / dt, "seconds": dt, "count": n - 1}
+    return {"rate": H.median(rates), "overall_rate": (n - 1) / dt, "seconds": dt, "count": n - 1}
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Make one measurement as ``argv`` says and print it as one JSON line."""
     args = parser().parse_args(argv)
     if args.role == "send":
         if args.impl == "c":
-            raise SystemExit("the C sender is benchmarks/c/throughput.c")
+            raise SystemExit("the C sender is zmqx/benchmarks/c/throughput.c")
         run_sender(args)
         return
     res = run_receiver_c(args) if args.impl == "c" else run_receiver_py(args)
-    name = args.bench_name or (BENCH if args.parts == 1 else "throughput_multipart")
-    C.emit(
+    name = args.bench_name or (CASE.name if args.parts == 1 else "throughput_multipart")
+    H.emit(
         name,
         args.impl,
         res["rate"],
@@ -175,8 +191,3 @@ def main(argv=None) -> None:
         size=args.size,
         sender=args.sender,
     )
-
-
-if __name__ == "__main__":
-    C.main_guard(main)
-    sys.exit(0)

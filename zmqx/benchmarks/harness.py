@@ -1,13 +1,15 @@
-"""Shared helpers for the zmqx benchmarks.
+"""What the benchmark cases share: loading the binding, reporting, C builds, children.
 
-Every benchmark script is written against the pyzmq API and takes the module to
-measure as ``--impl`` (``zmq`` = pyzmq, ``zmqx``; some also take ``c`` for a
-plain-C baseline).  A measurement prints exactly one JSON line on stdout.
+Every case is written against the pyzmq API and takes the module to measure as
+``--impl`` (``zmq`` = pyzmq, ``zmqx``; some also take ``c`` for a plain-C
+baseline).  A measurement prints exactly one JSON line on stdout.  Nothing here
+imports zmqx: a process measuring pyzmq never loads it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import json
 import os
@@ -16,26 +18,35 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-REPO_DIR = os.path.dirname(BENCH_DIR)
-C_DIR = os.path.join(BENCH_DIR, "c")
-BUILD_DIR = os.path.join(BENCH_DIR, "build")
+if TYPE_CHECKING:
+    import timeit
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+C_DIR = os.path.join(PACKAGE_DIR, "c")
+# the process entry point; measurements run it by path (see __main__.py)
+ENTRY = os.path.join(PACKAGE_DIR, "__main__.py")
 
 PY_IMPLS = ("zmq", "zmqx")
+
+T = TypeVar("T")
 
 
 class BenchSkip(Exception):
     """Raised when a measurement cannot be made here (no compiler, no zmqx...)."""
 
 
-def base_parser(description: str, impls=PY_IMPLS) -> argparse.ArgumentParser:
+def base_parser(description: str, impls: Sequence[str] = PY_IMPLS) -> argparse.ArgumentParser:
+    """An argument parser with the ``--impl`` option every case takes."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--impl", choices=impls, default="zmq", help="module to measure")
     return p
 
 
-def load_impl(name: str):
+def load_impl(name: str) -> ModuleType:
     """Import the binding under test; fail clearly if it is not usable."""
     if name not in PY_IMPLS:
         raise ValueError(f"not a Python implementation: {name}")
@@ -50,14 +61,15 @@ def load_impl(name: str):
     return mod
 
 
-def emit(bench: str, impl: str, value: float, unit: str, **extra) -> None:
-    rec = {"bench": bench, "impl": impl, "value": value, "unit": unit}
+def emit(bench: str, impl: str, value: float, unit: str, **extra: object) -> None:
+    """Print the one JSON line that reports a measurement."""
+    rec: dict[str, object] = {"bench": bench, "impl": impl, "value": value, "unit": unit}
     rec.update(extra)
     sys.stdout.write(json.dumps(rec) + "\n")
     sys.stdout.flush()
 
 
-def main_guard(fn) -> None:
+def main_guard(fn: Callable[[], object]) -> None:
     """Run a benchmark main(); turn BenchSkip into a JSON 'skip' line + exit 3."""
     try:
         fn()
@@ -67,15 +79,16 @@ def main_guard(fn) -> None:
         sys.exit(3)
 
 
-def python_cmd(script: str, *args: str) -> list[str]:
-    return [sys.executable, os.path.join(BENCH_DIR, script), *map(str, args)]
+def measure_cmd(case: str, *args: object) -> list[str]:
+    """Command line of a fresh process running one measurement of ``case``."""
+    return [sys.executable, ENTRY, "measure", case, *map(str, args)]
 
 
 def exit_hard_after(seconds: float) -> None:
     """Safety net: kill this process if teardown hangs (result already printed)."""
     import threading
 
-    def _bye():
+    def _bye() -> None:
         time.sleep(seconds)
         sys.stderr.write(f"warning: teardown took > {seconds}s, forcing exit\n")
         sys.stderr.flush()
@@ -105,30 +118,43 @@ def _zmq_flags() -> list[str]:
 
 
 def find_cc() -> str | None:
+    """The C compiler to build baselines with ($CC, cc, gcc or clang), or None."""
     for cc in (os.environ.get("CC"), "cc", "gcc", "clang"):
         if cc and shutil.which(cc):
             return cc
     return None
 
 
-def c_binary(name: str) -> str:
-    """Path of the compiled C baseline ``name``; (re)build it when stale.
+def build_dir() -> str:
+    """Where compiled C baselines are kept: a per-user cache (the package may be read-only)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "zmqx", "bench-c")
 
-    Raises BenchSkip when there is no compiler or the build fails.
+
+def c_binary(name: str) -> str:
+    """Path of the compiled C baseline ``name``, built on first use.
+
+    The binary's name carries a hash of its sources and build flags, so an edit, a
+    new libzmq or another zmqx version never reuses a stale build.  Raises BenchSkip
+    when there is no compiler or the build fails.
     """
     src = os.path.join(C_DIR, name + ".c")
-    hdr = os.path.join(C_DIR, "common.h")
-    out = os.path.join(BUILD_DIR, name)
-    src_mtime = max(os.path.getmtime(src), os.path.getmtime(hdr))
-    if os.path.exists(out) and os.path.getmtime(out) >= src_mtime:
+    flags = _zmq_flags()
+    digest = hashlib.sha256(" ".join(flags).encode())
+    for path in (src, os.path.join(C_DIR, "common.h")):
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    out_dir = build_dir()
+    out = os.path.join(out_dir, f"{name}-{digest.hexdigest()[:16]}")
+    if os.path.exists(out):
         return out
     cc = find_cc()
     if cc is None:
         raise BenchSkip("no C compiler (cc/gcc/clang) found; C baseline skipped")
-    os.makedirs(BUILD_DIR, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=name + ".", dir=BUILD_DIR)
+    os.makedirs(out_dir, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=name + ".", dir=out_dir)
     os.close(fd)
-    cmd = [cc, "-O2", "-o", tmp, src, *_zmq_flags()]
+    cmd = [cc, "-O2", "-o", tmp, src, *flags]
     r = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if r.returncode != 0:
         os.unlink(tmp)
@@ -143,27 +169,34 @@ def c_binary(name: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def spawn(cmd: list[str], **kw) -> subprocess.Popen:
+def spawn(cmd: list[str], **kw: Any) -> subprocess.Popen[str]:
+    """Start a child process with text pipes for stdout and stderr."""
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
-def read_announce(proc: subprocess.Popen, timeout: float = 20.0) -> str:
+def read_announce(proc: subprocess.Popen[str], timeout: float = 20.0) -> str:
     """First stdout line of a child that binds and announces its endpoint(s)."""
     import selectors
 
+    stdout = proc.stdout
+    if stdout is None:
+        raise ValueError("the child's stdout is not a pipe (start it with spawn())")
     sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
+    sel.register(stdout, selectors.EVENT_READ)
     ready = sel.select(timeout)
     sel.close()
-    line = proc.stdout.readline() if ready else ""
+    line = stdout.readline() if ready else ""
     if not line.strip():
-        reap(proc, 1.0)
-        err = proc.stderr.read() if proc.stderr else ""
-        raise RuntimeError(f"{proc.args[0]} announced no endpoint: {err.strip()[:500]}")
+        _, err = reap(proc, 1.0)  # communicate() has read and closed stderr
+        args = proc.args
+        program = args if isinstance(args, (str, bytes, os.PathLike)) else args[0]
+        raise RuntimeError(
+            f"{os.fsdecode(program)} announced no endpoint: {err.strip()[:500]}"
+        )
     return line.strip()
 
 
-def reap(proc: subprocess.Popen, timeout: float = 20.0) -> tuple[str, str]:
+def reap(proc: subprocess.Popen[str], timeout: float = 20.0) -> tuple[str, str]:
     """Wait for a child (killing it after ``timeout``); return (stdout, stderr)."""
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -173,23 +206,25 @@ def reap(proc: subprocess.Popen, timeout: float = 20.0) -> tuple[str, str]:
     return out or "", err or ""
 
 
-def stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen[str]) -> None:
     """Stop a long-running helper (C proxy, echo server) we started."""
     if proc.poll() is None:
         proc.terminate()
     reap(proc, 5.0)
 
 
-def last_json(text: str) -> dict:
+def last_json(text: str) -> dict[str, Any]:
+    """The last JSON object line of a child's output."""
     for line in reversed(text.splitlines()):
         line = line.strip()
         if line.startswith("{"):
-            return json.loads(line)
+            record: dict[str, Any] = json.loads(line)
+            return record
     raise RuntimeError(f"no JSON result in output: {text.strip()[:500]!r}")
 
 
 def best_per_call(
-    timer, repeat: int = 5, min_time: float = 0.2, number: int = 0
+    timer: timeit.Timer, repeat: int = 5, min_time: float = 0.2, number: int = 0
 ) -> tuple[float, int]:
     """Best seconds-per-call over ``repeat`` runs of a timeit.Timer.
 
@@ -210,18 +245,22 @@ def best_per_call(
     return best / number, number
 
 
-def timed_calls(fn, n: int, chunks: int = 10):
+def timed_calls(
+    fn: Callable[[], T], n: int, chunks: int = 10
+) -> tuple[T, float, list[float]]:
     """Call ``fn()`` ``n`` times, timing ``chunks`` equal slices separately.
 
     Returns (last_result, total_seconds, chunk_rates).  Benchmarks report the
     median slice rate (robust to a short stall caused by another process on a
-    shared machine) and keep the overall rate as an extra.
+    shared machine) and keep the overall rate as an extra.  ``n`` must be at least 1.
     """
+    if n < 1:
+        raise ValueError(f"timed_calls needs at least one call, got n={n}")
     perf = time.perf_counter
     chunks = max(1, min(chunks, n))
     per = n // chunks
-    rates = []
-    last = None
+    rates: list[float] = []
+    last: T  # assigned by the first call (n >= 1)
     done = 0
     t_start = perf()
     for c in range(chunks):
@@ -234,7 +273,8 @@ def timed_calls(fn, n: int, chunks: int = 10):
     return last, perf() - t_start, rates
 
 
-def median(values):
+def median(values: Iterable[float]) -> float:
+    """The median of ``values``."""
     import statistics
 
     return statistics.median(values)

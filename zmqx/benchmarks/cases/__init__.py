@@ -1,0 +1,1 @@
+"""The benchmark cases, one module each (see ``zmqx.benchmarks.case``)."""
