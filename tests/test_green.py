@@ -14,6 +14,7 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 
 import pytest
 
@@ -540,3 +541,39 @@ def test_ctrl_c_interrupts_a_waiting_greenlet(impl):
             proc.wait()
     assert proc.returncode == 0, err
     assert out.strip() == "interrupted"
+
+
+# ---- zmqx.green.eventloop ---------------------------------------------------------
+
+
+def test_green_eventloop_modules(zmq, green, gctx):
+    pytest.importorskip("tornado")
+    import asyncio
+
+    from tornado.ioloop import IOLoop
+
+    eventloop = importlib.import_module(f"{zmq.__name__}.green.eventloop")
+    zmqstream = importlib.import_module(f"{zmq.__name__}.green.eventloop.zmqstream")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the ioloop module is
+        ioloop = importlib.import_module(f"{zmq.__name__}.green.eventloop.ioloop")
+    assert eventloop.IOLoop is IOLoop and ioloop.IOLoop is IOLoop
+    a, b = pair(gctx, green)
+    got = []
+
+    async def main():
+        stream = zmqstream.ZMQStream(b)
+        stream.on_recv(got.append)
+        a.send_multipart([b"to", b"the stream"])
+        for _ in range(500):
+            if got:
+                break
+            await asyncio.sleep(0.01)
+        stream.close()
+
+    loop = IOLoop(make_current=False)
+    try:
+        loop.run_sync(main, timeout=10)
+    finally:
+        loop.close()
+    assert got == [[b"to", b"the stream"]]
