@@ -577,3 +577,18 @@ def test_green_eventloop_modules(zmq, green, gctx):
     finally:
         loop.close()
     assert got == [[b"to", b"the stream"]]
+
+
+@pytest.mark.zmqx_only
+def test_close_from_another_thread_wakes_the_waiting_greenlet(zmq, green, gctx):
+    _a, b = pair(gctx, green)
+    b.rcvtimeo = 60_000  # a timer to stop too
+    waiting = gevent.spawn(b.recv)
+    gevent.sleep(0.01)
+    closer = threading.Thread(target=b.close)
+    closer.start()
+    with pytest.raises(zmq.ZMQError) as info:
+        waiting.get(timeout=10)
+    closer.join(5)
+    assert info.value.errno == zmq.ENOTSOCK
+    gevent.sleep(0.01)  # the hub frees the watchers closed for the other thread

@@ -102,10 +102,16 @@ class _GreenFuture:
 
 
 class _Timer:
-    __slots__ = ("cancel",)
+    """A timeout of the Watcher's: cancel() stops it."""
 
-    def __init__(self, cancel: Any) -> None:
-        self.cancel = cancel
+    __slots__ = ("_driver", "_timer")
+
+    def __init__(self, driver: _HubDriver, timer: Any) -> None:
+        self._driver = driver
+        self._timer = timer
+
+    def cancel(self) -> None:
+        self._driver.close_in_hub(self._timer)
 
 
 class _HubDriver:
@@ -122,10 +128,19 @@ class _HubDriver:
         self.call_soon = self._ev.run_callback
 
     def call_soon_any_thread(self, callback: Any, *args: Any) -> None:
+        """callback(*args) soon in the hub, called from the hub's thread or another
+        (a socket closed by another thread cancels its waiters from there)."""
         if threading.get_ident() == self._thread:
             self._ev.run_callback(callback, *args)
         else:
             self._ev.run_callback_threadsafe(callback, *args)
+
+    def close_in_hub(self, watcher: Any) -> None:
+        """Stop and free one of the loop's watchers (libev's loop belongs to its thread)."""
+        if threading.get_ident() == self._thread:
+            watcher.close()
+        else:
+            self._ev.run_callback_threadsafe(watcher.close)
 
     def watch(self, fd: int, callback: Any) -> None:
         io = self._ev.io(fd, 1)  # 1: readable
@@ -135,12 +150,12 @@ class _HubDriver:
     def unwatch(self, fd: int) -> None:
         io = self._ios.pop(fd, None)
         if io is not None:
-            io.close()
+            self.close_in_hub(io)
 
     def call_later(self, seconds: float, callback: Any, arg: object) -> _Timer:
         timer = self._ev.timer(seconds)
         timer.start(callback, arg)
-        return _Timer(timer.close)
+        return _Timer(self, timer)
 
     def pending(self, waiter: Any) -> _GreenFuture:
         return _GreenFuture(self, waiter)
