@@ -204,6 +204,46 @@ def test_poller(flavoured):
     flavoured.run(body)
 
 
+def test_router_dealer_routing(flavoured):
+    async def body(f):
+        router = f.socket("ROUTER")
+        addr = f"inproc://routing-{f.name}"
+        router.bind(addr)
+        dealers = []
+        for name in (b"alice", b"bob"):
+            dealer = f.socket("DEALER", identity=name)
+            dealer.connect(addr)
+            dealers.append(dealer)
+        for dealer in dealers:
+            await f.io(dealer.send_multipart([b"", b"hello from " + dealer.identity]))
+        seen = {}
+        for _ in dealers:
+            who, empty, text = await f.io(router.recv_multipart())
+            seen[who] = text
+            await f.io(router.send_multipart([who, empty, b"hi " + who]))
+        assert seen == {b"alice": b"hello from alice", b"bob": b"hello from bob"}
+        for dealer in dealers:
+            assert await f.io(dealer.recv_multipart()) == [b"", b"hi " + dealer.identity]
+
+    flavoured.run(body)
+
+
+def test_parts_sent_with_sndmore_arrive_as_one_message(flavoured):
+    async def body(f):
+        a, b = f.pair("PUSH", "PULL", "tcp")
+        for i in range(20):
+            await f.io(a.send(b"head %d" % i, f.zmq.SNDMORE))
+            await f.io(a.send(b"middle", f.zmq.SNDMORE))
+            await f.io(a.send(b"tail"))
+        for i in range(20):
+            parts = [await f.io(b.recv())]
+            while b.rcvmore:
+                parts.append(await f.io(b.recv()))
+            assert parts == [b"head %d" % i, b"middle", b"tail"]
+
+    flavoured.run(body)
+
+
 def test_closed_socket_refuses(flavoured):
     async def body(f):
         _a, b = f.pair("PAIR", "PAIR")
