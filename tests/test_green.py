@@ -231,6 +231,36 @@ def test_message_received_for_a_killed_greenlet_goes_back(zmq, green, gctx):
 
 
 @pytest.mark.zmqx_only
+@pytest.mark.parametrize("copy", [True, False])
+def test_given_back_message_read_a_part_at_a_time(zmq, green, gctx, copy):
+    # A whole message received for a killed greenlet goes back; reading it again a
+    # part at a time, RCVMORE (and Frame.more) describe the given-back parts.
+    from zmqx._core._core import watcher_of
+
+    a, b = pair(gctx, green, "DEALER", "DEALER")
+    waiting = gevent.spawn(b.recv_multipart)
+    gevent.sleep(0.01)
+    a.send_multipart([b"1", b"2", b"3"])
+    a.send_multipart([b"next"])
+    while not b.poll(0):
+        time.sleep(0.001)
+    waiting.kill(block=False)
+    watcher_of(b).serve()
+    waiting.join(timeout=5)
+    parts, more = [], []
+    while True:
+        part = b.recv(copy=copy)
+        parts.append(part if copy else part.bytes)
+        more.append(b.rcvmore)
+        if not copy:
+            assert part.more == more[-1]
+        if not more[-1]:
+            break
+    assert parts == [b"1", b"2", b"3"] and more == [True, True, False]
+    assert b.recv() == b"next" and not b.rcvmore
+
+
+@pytest.mark.zmqx_only
 def test_timed_out_waiters_lose_nothing(green, gctx):
     a, b = pair(gctx, green)
     for _ in range(20):

@@ -102,6 +102,8 @@ cdef class Watcher:
     cdef object _send               # deque of send Waiters
     cdef list _polls                # poll Waiters
     cdef object _returned           # deque of (part, more) given back, oldest first
+    # RCVMORE after a part taken from _returned, or -1 (libzmq's own RCVMORE is right)
+    cdef int _given_more
     cdef bint _watching             # the driver calls _on_fd while the FD is readable
     cdef bint _scheduled            # serve() is due through call_soon
     cdef bint _serving
@@ -123,6 +125,7 @@ cdef class Watcher:
         self._send = deque()
         self._polls = []
         self._returned = deque()
+        self._given_more = -1
         self._fd = readiness_fd(holder)
         self._on_fd_callback = self._on_fd
         self._serve_callback = self.serve
@@ -189,10 +192,18 @@ cdef class Watcher:
         if op >= OP_RECV:
             if self._recv:
                 return NOT_READY
-            if self._returned:
-                return self._take_returned(holder, op, payload, copy, track, nbytes)
         elif self._send:
             return NOT_READY
+        return self._try(holder, op, payload, flags, copy, track, nbytes)
+
+    cdef object _try(self, Socket holder, int op, object payload, int flags, bint copy,
+                     bint track, Py_ssize_t nbytes):
+        """One non-raising try of a send or receive; a receive takes the parts given
+        back first."""
+        if op >= OP_RECV:
+            if self._returned:
+                return self._take_returned(holder, op, payload, copy, track, nbytes)
+            self._given_more = -1  # from libzmq again: its RCVMORE tells
         return attempt_op(holder, op, payload, flags, copy, track, nbytes)
 
     def enqueue(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
@@ -288,12 +299,7 @@ cdef class Watcher:
                 queue.popleft()  # not wanted any more: the op is not done for it
                 continue
             try:
-                if w.op >= OP_RECV and self._returned:
-                    result = self._take_returned(holder, w.op, w.payload, w.copy, w.track,
-                                                 w.nbytes)
-                else:
-                    result = attempt_op(holder, w.op, w.payload, w.flags, w.copy, w.track,
-                                        w.nbytes)
+                result = self._try(holder, w.op, w.payload, w.flags, w.copy, w.track, w.nbytes)
             except Exception as e:
                 queue.popleft()
                 self._finish(w)
@@ -388,7 +394,7 @@ cdef class Watcher:
             data = bytes(memoryview(w.payload).cast("B")[:min(result, w.nbytes or result)])
             parts = [(data, False)]
         else:
-            more = result.more if isinstance(result, Frame) else self._holder_rcvmore()
+            more = result.more if isinstance(result, Frame) else self.rcvmore()
             parts = [(result, more)]
         self._returned.extendleft(reversed(parts))
         if self._recv or self._polls:
@@ -397,18 +403,19 @@ cdef class Watcher:
     cdef object _take_returned(self, Socket holder, int op, object buffer, bint copy,
                                bint track, Py_ssize_t nbytes):
         part, more = self._returned.popleft()
+        self._given_more = more if op == OP_RECV or op == OP_RECV_INTO else 0
         if op == OP_RECV:
-            return as_part(part, copy, track)
+            return as_part(part, copy, track, more)
         if op == OP_RECV_INTO:
             data = part.bytes if isinstance(part, Frame) else part
             view = memoryview(buffer).cast("B")
             n = len(view) if nbytes == 0 else nbytes
             view[:min(n, len(data))] = data[:n]
             return len(data)
-        parts = [as_part(part, copy, track)]
+        parts = [as_part(part, copy, track, more)]
         while more and self._returned:
             part, more = self._returned.popleft()
-            parts.append(as_part(part, copy, track))
+            parts.append(as_part(part, copy, track, more))
         if more:  # the rest of the message is still in the socket, all there
             parts.extend(recv_parts(holder, 0, copy, track))
         return parts
@@ -416,11 +423,15 @@ cdef class Watcher:
     cdef int _returned_events(self) noexcept:
         return ZMQ_POLLIN if self._returned else 0
 
-    cdef bint _holder_rcvmore(self) except -1:
+    cdef int rcvmore(self) except -1:
+        """The socket's RCVMORE as its receivers see it: after a part that was given
+        back, whether more of that message follows."""
         cdef int more = 0
         cdef size_t size = sizeof(int)
+        if self._given_more >= 0:
+            return self._given_more
         zmq_getsockopt(self._holder.handle, ZMQ_RCVMORE, &more, &size)
-        return more != 0
+        return more
 
     # ---- helpers ------------------------------------------------------------
 
@@ -439,7 +450,7 @@ cdef class Watcher:
         return 0
 
 
-cdef object as_part(object part, bint copy, bint track):
+cdef object as_part(object part, bint copy, bint track, bint more):
     """A given-back part in the form a receive asked for."""
     cdef Frame frame
     if copy:
@@ -447,6 +458,7 @@ cdef object as_part(object part, bint copy, bint track):
     if isinstance(part, Frame):
         return part
     frame = Frame(part)
+    frame.more = more
     if track:
         frame.tracker = MessageTracker()
     return frame
