@@ -21,6 +21,7 @@ for them never suspends either.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import uuid
 from collections.abc import Awaitable, Callable
@@ -31,6 +32,12 @@ FLAVOURS: dict[str, tuple[str | None, str]] = {
     "sync": (None, "direct"),
     "asyncio": ("asyncio", "asyncio"),
     "uvloop": ("asyncio", "uvloop"),
+}
+
+
+# (flavour, feature) -> why pyzmq's flavour lacks it: Flavoured.needs skips those
+PYZMQ_LACKS: dict[tuple[str, str], str] = {
+    ("green", "timeo"): "pyzmq's zmq.green ignores RCVTIMEO/SNDTIMEO (warns, waits forever)",
 }
 
 
@@ -70,6 +77,14 @@ class Flavoured:
         self.ctx = self.module.Context()
         self.sync = zmq.Socket  # for set-up done outside the flavour
         self._sockets: list[Any] = []
+
+    def needs(self, feature: str) -> None:
+        """Skip the test if this is pyzmq and its flavour lacks feature (PYZMQ_LACKS)."""
+        why = PYZMQ_LACKS.get((self.name, feature))
+        if why is not None and self.zmq.__name__ == "zmq":
+            import pytest
+
+            pytest.skip(why)
 
     def socket(self, kind: str | int, **options: Any) -> Any:
         s = self.ctx.socket(getattr(self.zmq, kind) if isinstance(kind, str) else kind)
@@ -143,3 +158,15 @@ def _anyio_runner(backend: str) -> Callable[[Flavoured, Body], Any]:
 for _backend in ("trio", "asyncio"):
     add_flavour(f"anyio-{_backend}", "anyio", f"anyio-{_backend}")
     RUNNERS[f"anyio-{_backend}"] = _anyio_runner(_backend)
+
+
+def _run_green(f: Flavoured, body: Body) -> Any:
+    """The body in a greenlet: the green sockets' calls block only it."""
+    import gevent
+
+    return gevent.spawn(drive, body(f)).get()
+
+
+if importlib.util.find_spec("gevent") is not None:  # no gevent: no green flavour
+    add_flavour("green", "green", "green")
+    RUNNERS["green"] = _run_green

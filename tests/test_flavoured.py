@@ -4,6 +4,7 @@ uvloop, green, anyio: see tests/flavours.py) against zmqx and pyzmq."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -119,6 +120,7 @@ def test_rcvtimeo_gives_again(flavoured):
         await f.io(a.send(b"after"))
         assert await f.io(b.recv()) == b"after"  # the socket is fine afterwards
 
+    flavoured.needs("timeo")
     flavoured.run(body)
 
 
@@ -137,6 +139,7 @@ def test_sndtimeo_gives_again_when_full(flavoured):
             received += 1
         assert 1 <= received < 100
 
+    flavoured.needs("timeo")
     flavoured.run(body)
 
 
@@ -163,6 +166,26 @@ def test_poll(flavoured):
     flavoured.run(body)
 
 
+def test_poll_without_timeout_waits_for_a_message(flavoured):
+    async def body(f):
+        addr = f"inproc://late-{f.name}"
+        pull = f.socket("PULL")
+        pull.bind(addr)
+        push = f.sync(f.ctx, f.zmq.PUSH)  # used by the timer's thread only
+        push.linger = 0
+        push.connect(addr)
+        late = threading.Timer(0.1, push.send, [b"late"])
+        late.start()
+        try:
+            assert await f.io(pull.poll()) == f.zmq.POLLIN
+            assert await f.io(pull.recv()) == b"late"
+        finally:
+            late.join()
+            push.close()
+
+    flavoured.run(body)
+
+
 def test_poller(flavoured):
     async def body(f):
         a, b = f.pair("PAIR", "PAIR")
@@ -177,6 +200,46 @@ def test_poller(flavoured):
         assert await f.io(d.recv()) == b"to d"
         await f.io(a.send(b"to b"))
         assert dict(await f.io(poller.poll(1000))) == {b: f.zmq.POLLIN}
+
+    flavoured.run(body)
+
+
+def test_router_dealer_routing(flavoured):
+    async def body(f):
+        router = f.socket("ROUTER")
+        addr = f"inproc://routing-{f.name}"
+        router.bind(addr)
+        dealers = []
+        for name in (b"alice", b"bob"):
+            dealer = f.socket("DEALER", identity=name)
+            dealer.connect(addr)
+            dealers.append(dealer)
+        for dealer in dealers:
+            await f.io(dealer.send_multipart([b"", b"hello from " + dealer.identity]))
+        seen = {}
+        for _ in dealers:
+            who, empty, text = await f.io(router.recv_multipart())
+            seen[who] = text
+            await f.io(router.send_multipart([who, empty, b"hi " + who]))
+        assert seen == {b"alice": b"hello from alice", b"bob": b"hello from bob"}
+        for dealer in dealers:
+            assert await f.io(dealer.recv_multipart()) == [b"", b"hi " + dealer.identity]
+
+    flavoured.run(body)
+
+
+def test_parts_sent_with_sndmore_arrive_as_one_message(flavoured):
+    async def body(f):
+        a, b = f.pair("PUSH", "PULL", "tcp")
+        for i in range(20):
+            await f.io(a.send(b"head %d" % i, f.zmq.SNDMORE))
+            await f.io(a.send(b"middle", f.zmq.SNDMORE))
+            await f.io(a.send(b"tail"))
+        for i in range(20):
+            parts = [await f.io(b.recv())]
+            while b.rcvmore:
+                parts.append(await f.io(b.recv()))
+            assert parts == [b"head %d" % i, b"middle", b"tail"]
 
     flavoured.run(body)
 

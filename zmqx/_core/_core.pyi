@@ -430,6 +430,12 @@ class Watcher:
 def watcher_of(socket: Socket) -> Watcher | None: ...
 def checked_message(msg_parts: Iterable[Buffer]) -> list[Buffer]: ...
 
+class WaitingSocket(Socket):
+    """Blocking methods block only the calling green thread."""
+
+    def _current_loop(self) -> Any: ...
+    def _serving(self) -> Watcher: ...
+
 class FutureSocket(Socket):
     """Blocking methods return futures of the running asyncio loop."""
 
@@ -498,6 +504,13 @@ class Poller:
 
 def select(
     rlist: Sequence[_R], wlist: Sequence[_W], xlist: Sequence[_X], timeout: float | None = None
+) -> tuple[list[_R], list[_W], list[_X]]: ...
+def select_with(
+    poller: Poller,
+    rlist: Sequence[_R],
+    wlist: Sequence[_W],
+    xlist: Sequence[_X],
+    timeout: float | None = None,
 ) -> tuple[list[_R], list[_W], list[_X]]: ...
 def proxy(frontend: Socket, backend: Socket, capture: Socket | None = None) -> int: ...
 def proxy_steerable(

@@ -245,7 +245,12 @@ cdef class Poller:
 def select(rlist, wlist, xlist, timeout=None):
     """select() for sockets and fds: wait up to timeout seconds (None: forever);
     returns the (readable, writable, errored) lists."""
-    poller = Poller()
+    return select_with(Poller(), rlist, wlist, xlist, timeout)
+
+
+def select_with(poller, rlist, wlist, xlist, timeout=None):
+    """select() done with poller (an empty Poller, or one of a subclass whose
+    poll() waits differently, as zmqx.green's does)."""
     for objects, flag in ((rlist, ZMQ_POLLIN), (wlist, ZMQ_POLLOUT), (xlist, ZMQ_POLLERR)):
         for obj in objects:
             flags = poller._map.get(obj)

@@ -282,6 +282,9 @@ cdef class Socket:
         cdef size_t size
         cdef Socket s = enter(self)
         cdef OptionKind kind = option_kind(option)
+        if option == ZMQ_RCVMORE and s._watcher is not None:
+            # an event loop's watcher may hold parts given back by cancelled receives
+            return (<Watcher>s._watcher).rcvmore()
         if kind == OPTION_INT:
             size = sizeof(int)
             if zmq_getsockopt(s.handle, option, &int_value, &size) < 0:

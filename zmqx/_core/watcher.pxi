@@ -20,6 +20,8 @@
 #   completed(result) / failed(exc)     a future that is already done
 #   abandon(future)                     optional: settle a pending future whose socket
 #                                       closed (without it, the future is cancelled)
+# A driver for green threads (WaitingSocket, at the end) gives pending futures a
+# wait() too: it blocks the calling green thread until the future is done.
 
 from collections import deque
 
@@ -102,6 +104,8 @@ cdef class Watcher:
     cdef object _send               # deque of send Waiters
     cdef list _polls                # poll Waiters
     cdef object _returned           # deque of (part, more) given back, oldest first
+    # RCVMORE after a part taken from _returned, or -1 (libzmq's own RCVMORE is right)
+    cdef int _given_more
     cdef bint _watching             # the driver calls _on_fd while the FD is readable
     cdef bint _scheduled            # serve() is due through call_soon
     cdef bint _serving
@@ -123,6 +127,7 @@ cdef class Watcher:
         self._send = deque()
         self._polls = []
         self._returned = deque()
+        self._given_more = -1
         self._fd = readiness_fd(holder)
         self._on_fd_callback = self._on_fd
         self._serve_callback = self.serve
@@ -170,7 +175,7 @@ cdef class Watcher:
                 return self._completed(0)
         elif flags & ZMQ_DONTWAIT:
             return self._failed(Again())
-        return self.enqueue(op, payload, flags, copy, track, nbytes, timeout_ms)
+        return self._enqueue(op, payload, flags, copy, track, nbytes, timeout_ms)
 
     def attempt(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
                 Py_ssize_t nbytes=0):
@@ -189,21 +194,34 @@ cdef class Watcher:
         if op >= OP_RECV:
             if self._recv:
                 return NOT_READY
-            if self._returned:
-                return self._take_returned(holder, op, payload, copy, track, nbytes)
         elif self._send:
             return NOT_READY
+        return self._try(holder, op, payload, flags, copy, track, nbytes)
+
+    cdef object _try(self, Socket holder, int op, object payload, int flags, bint copy,
+                     bint track, Py_ssize_t nbytes):
+        """One non-raising try of a send or receive; a receive takes the parts given
+        back first."""
+        if op >= OP_RECV:
+            if self._returned:
+                return self._take_returned(holder, op, payload, copy, track, nbytes)
+            self._given_more = -1  # from libzmq again: its RCVMORE tells
         return attempt_op(holder, op, payload, flags, copy, track, nbytes)
 
     def enqueue(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
                 Py_ssize_t nbytes=0, int timeout_ms=TIMEOUT_OF_SOCKET):
         """Queue op behind the waiters of its kind: returns its pending future."""
+        return self._enqueue(op, payload, flags, copy, track, nbytes, timeout_ms)
+
+    cdef object _enqueue(self, int op, object payload, int flags, bint copy, bint track,
+                         Py_ssize_t nbytes, int timeout_ms):
         cdef Socket holder = self._enter()
         cdef Waiter w = Waiter.__new__(Waiter)
         if op == OP_SEND_MULTIPART:
             payload = checked_parts(payload)
         w.op = op
         w.payload = payload
+        # a poll's flags are the events it wants (POLLIN is DONTWAIT's bit: keep it)
         w.flags = flags if op == OP_POLL else flags & ~ZMQ_DONTWAIT
         w.copy = copy
         w.track = track
@@ -283,12 +301,7 @@ cdef class Watcher:
                 queue.popleft()  # not wanted any more: the op is not done for it
                 continue
             try:
-                if w.op >= OP_RECV and self._returned:
-                    result = self._take_returned(holder, w.op, w.payload, w.copy, w.track,
-                                                 w.nbytes)
-                else:
-                    result = attempt_op(holder, w.op, w.payload, w.flags, w.copy, w.track,
-                                        w.nbytes)
+                result = self._try(holder, w.op, w.payload, w.flags, w.copy, w.track, w.nbytes)
             except Exception as e:
                 queue.popleft()
                 self._finish(w)
@@ -388,7 +401,7 @@ cdef class Watcher:
             data = bytes(memoryview(w.payload).cast("B")[:min(result, w.nbytes or result)])
             parts = [(data, False)]
         else:
-            more = result.more if isinstance(result, Frame) else self._holder_rcvmore()
+            more = result.more if isinstance(result, Frame) else self.rcvmore()
             parts = [(result, more)]
         self._returned.extendleft(reversed(parts))
         if self._recv or self._polls:
@@ -397,18 +410,19 @@ cdef class Watcher:
     cdef object _take_returned(self, Socket holder, int op, object buffer, bint copy,
                                bint track, Py_ssize_t nbytes):
         part, more = self._returned.popleft()
+        self._given_more = more if op == OP_RECV or op == OP_RECV_INTO else 0
         if op == OP_RECV:
-            return as_part(part, copy, track)
+            return as_part(part, copy, track, more)
         if op == OP_RECV_INTO:
             data = part.bytes if isinstance(part, Frame) else part
             view = memoryview(buffer).cast("B")
             n = len(view) if nbytes == 0 else nbytes
             view[:min(n, len(data))] = data[:n]
             return len(data)
-        parts = [as_part(part, copy, track)]
+        parts = [as_part(part, copy, track, more)]
         while more and self._returned:
             part, more = self._returned.popleft()
-            parts.append(as_part(part, copy, track))
+            parts.append(as_part(part, copy, track, more))
         if more:  # the rest of the message is still in the socket, all there
             parts.extend(recv_parts(holder, 0, copy, track))
         return parts
@@ -416,11 +430,15 @@ cdef class Watcher:
     cdef int _returned_events(self) noexcept:
         return ZMQ_POLLIN if self._returned else 0
 
-    cdef bint _holder_rcvmore(self) except -1:
+    cdef int rcvmore(self) except -1:
+        """The socket's RCVMORE as its receivers see it: after a part that was given
+        back, whether more of that message follows."""
         cdef int more = 0
         cdef size_t size = sizeof(int)
+        if self._given_more >= 0:
+            return self._given_more
         zmq_getsockopt(self._holder.handle, ZMQ_RCVMORE, &more, &size)
-        return more != 0
+        return more
 
     # ---- helpers ------------------------------------------------------------
 
@@ -439,7 +457,7 @@ cdef class Watcher:
         return 0
 
 
-cdef object as_part(object part, bint copy, bint track):
+cdef object as_part(object part, bint copy, bint track, bint more):
     """A given-back part in the form a receive asked for."""
     cdef Frame frame
     if copy:
@@ -447,6 +465,7 @@ cdef object as_part(object part, bint copy, bint track):
     if isinstance(part, Frame):
         return part
     frame = Frame(part)
+    frame.more = more
     if track:
         frame.tracker = MessageTracker()
     return frame
@@ -514,3 +533,75 @@ cdef class FutureSocket(Socket):
         """Receive one part into buffer: a future of the part's full size."""
         return self._watcher_here()._submit(OP_RECV_INTO, buffer, flags, True, False, nbytes,
                                             TIMEOUT_OF_SOCKET)
+
+
+# ---- sockets whose blocking methods wait in a green thread -------------------
+
+cdef class WaitingSocket(Socket):
+    """The per-call path of a Socket whose blocking methods block only the
+    calling green thread (gevent and the like), compiled: an operation that can
+    complete does so at once; one that must wait is queued on the socket's
+    Watcher, and the driver's pending future blocks the caller in wait() (its
+    result, or its exception raised). A subclass provides _current_loop(): the
+    current thread's loop (as its driver's `loop` attribute names it), and
+    _serving(): the socket's Watcher in that loop, made when there is none."""
+
+    cdef Watcher _watcher_here(self):
+        cdef object watcher = holder_of(self)._watcher
+        if watcher is None or (<Watcher>watcher).loop is not self._current_loop():
+            watcher = self._serving()
+        return <Watcher?>watcher
+
+    cdef object _perform(self, int op, object payload, int flags, bint copy, bint track,
+                         Py_ssize_t nbytes, int timeout_ms):
+        cdef Watcher watcher = self._watcher_here()
+        result = watcher._attempt(op, payload, flags, copy, track, nbytes)
+        if result is not NOT_READY:
+            return result
+        if op == OP_POLL:  # flags are the events wanted, not send/recv flags
+            if timeout_ms == 0:
+                return 0
+        elif flags & ZMQ_DONTWAIT:
+            raise Again()
+        return watcher._enqueue(op, payload, flags, copy, track, nbytes, timeout_ms).wait()
+
+    def send(self, data, int flags=0, bint copy=True, bint track=False, routing_id=None,
+             group=None):
+        """Send one message part, waiting (this green thread only) until it can go."""
+        if routing_id is not None or group is not None:
+            data = addressed(holder_of(self), data, copy, track, routing_id, group)
+        return self._perform(OP_SEND, data, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
+
+    def recv(self, int flags=0, bint copy=True, bint track=False):
+        """Receive one message part, waiting (this green thread only) for it."""
+        return self._perform(OP_RECV, None, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
+
+    def send_multipart(self, msg_parts, int flags=0, bint copy=True, bint track=False,
+                       **kwargs):
+        """Send a multipart message whole, waiting (this green thread only) until
+        it can go."""
+        if kwargs:
+            raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
+        return self._perform(OP_SEND_MULTIPART, msg_parts, flags, copy, track, 0,
+                             TIMEOUT_OF_SOCKET)
+
+    def recv_multipart(self, int flags=0, bint copy=True, bint track=False):
+        """Receive every part of one message, waiting (this green thread only) for it."""
+        return self._perform(OP_RECV_MULTIPART, None, flags, copy, track, 0,
+                             TIMEOUT_OF_SOCKET)
+
+    def recv_into(self, buffer, /, *, nbytes=0, int flags=0):
+        """Receive one part into buffer (its full size returned), waiting (this
+        green thread only) for it."""
+        return self._perform(OP_RECV_INTO, buffer, flags, True, False, nbytes,
+                             TIMEOUT_OF_SOCKET)
+
+    def poll(self, timeout=None, int flags=ZMQ_POLLIN):
+        """Wait (this green thread only) up to timeout ms (None or negative:
+        forever) for flags; the events that are ready (0 on timeout)."""
+        if self.closed:
+            raise ZMQError(ENOTSUP)  # pyzmq's errno for poll() on a closed socket
+        if flags == 0:
+            raise ValueError("poll needs flags (POLLIN and/or POLLOUT)")
+        timeout_ms = -1 if timeout is None or timeout < 0 else int(timeout)
+        return self._perform(OP_POLL, None, flags, True, False, 0, timeout_ms)

@@ -1,0 +1,214 @@
+"""Sockets and contexts for gevent: a blocking call blocks only its greenlet.
+
+Built on the core's readiness machine (a compiled Watcher per socket): a call
+that can complete does so at once, without touching the hub; one that must wait
+queues (FIFO) on the socket's Watcher, which the hub serves when the socket's
+FD has news and after every operation on the socket. Events are never missed,
+so no call relies on a timeout to notice one; RCVTIMEO and SNDTIMEO apply (a
+call that times out raises Again). A greenlet killed or timed out while it
+waits loses nothing: its operation is dropped from the queue, or, if it had
+already received a message, the message goes back to the socket for the next
+receive.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from gevent import get_hub
+from gevent.hub import Hub, Waiter
+
+import zmqx
+from zmqx._core._core import WaitingSocket
+from zmqx._core._core import Watcher as _Watcher
+from zmqx._core._core import watcher_of as _watcher_of
+from zmqx.error import ZMQError
+
+__all__ = ["Context", "Socket"]
+
+_PENDING, _RESULT, _FAILED, _CANCELLED = range(4)
+
+
+class _GreenFuture:
+    """A waiter's future (see the driver protocol in the core's watcher.pxi):
+    done() / cancel() / set_result() / set_exception() from the hub or any
+    greenlet, and wait() to block the calling greenlet until it is done."""
+
+    __slots__ = ("_driver", "_state", "_value", "_wakeup", "waiter")
+
+    def __init__(self, driver: _HubDriver, waiter: Any) -> None:
+        self._driver = driver
+        self._state = _PENDING
+        self._value: Any = None
+        self._wakeup: Waiter | None = None  # switched to once done, if set
+        self.waiter = waiter  # the core's Waiter (gives back a message)
+
+    def done(self) -> bool:
+        return self._state != _PENDING
+
+    def cancel(self) -> bool:
+        if self._state != _PENDING:
+            return False
+        self._state = _CANCELLED
+        self._wake()
+        return True
+
+    def set_result(self, result: object) -> None:
+        self._state = _RESULT
+        self._value = result
+        self._wake()
+
+    def set_exception(self, exc: BaseException) -> None:
+        self._state = _FAILED
+        self._value = exc
+        self._wake()
+
+    def _wake(self) -> None:
+        # Asynchronously: the hub is in the middle of serving the socket (or the
+        # caller is another greenlet), and the woken greenlet runs on its own turn.
+        wakeup = self._wakeup
+        if wakeup is not None:
+            self._driver.call_soon_any_thread(wakeup.switch, None)
+
+    def wait(self) -> Any:
+        """Block this greenlet until done: the result, or the failure raised. If
+        the greenlet is killed or times out meanwhile, the operation is dropped
+        (a message already received for it goes back to the socket)."""
+        if self._state == _PENDING:
+            self._wakeup = Waiter(self._driver.hub)
+            try:
+                while self._state == _PENDING:
+                    self._wakeup.get()
+                    self._wakeup.clear()
+            except BaseException:
+                self._abandon()
+                raise
+            finally:
+                self._wakeup = None
+        if self._state == _RESULT:
+            return self._value
+        if self._state == _FAILED:
+            raise self._value
+        # cancelled by the watcher: the socket (or its context) was closed
+        raise ZMQError(zmqx.ENOTSOCK, "Socket was closed while waiting")
+
+    def _abandon(self) -> None:
+        if self._state == _PENDING:
+            self._state = _CANCELLED  # the watcher skips it: the op does not happen
+        elif self._state == _RESULT and self.waiter is not None:
+            self.waiter.give_back(self._value)  # only receives give anything back
+            self.waiter = None
+
+
+class _Timer:
+    """A timeout of the Watcher's: cancel() stops it."""
+
+    __slots__ = ("_driver", "_timer")
+
+    def __init__(self, driver: _HubDriver, timer: Any) -> None:
+        self._driver = driver
+        self._timer = timer
+
+    def cancel(self) -> None:
+        self._driver.close_in_hub(self._timer)
+
+
+class _HubDriver:
+    """What the core's Watcher needs from a gevent hub (one per hub, so per thread)."""
+
+    __slots__ = ("__weakref__", "_ev", "_ios", "_thread", "call_soon", "hub", "loop")
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.loop = hub  # the Watcher's notion of "the loop it serves"
+        self._ev = hub.loop
+        self._ios: dict[int, Any] = {}
+        self._thread = threading.get_ident()
+        self.call_soon = self._ev.run_callback
+
+    def call_soon_any_thread(self, callback: Any, *args: Any) -> None:
+        """callback(*args) soon in the hub, called from the hub's thread or another
+        (a socket closed by another thread cancels its waiters from there)."""
+        if threading.get_ident() == self._thread:
+            self._ev.run_callback(callback, *args)
+        else:
+            self._ev.run_callback_threadsafe(callback, *args)
+
+    def close_in_hub(self, watcher: Any) -> None:
+        """Stop and free one of the loop's watchers (libev's loop belongs to its thread)."""
+        if threading.get_ident() == self._thread:
+            watcher.close()
+        else:
+            self._ev.run_callback_threadsafe(watcher.close)
+
+    def watch(self, fd: int, callback: Any) -> None:
+        io = self._ev.io(fd, 1)  # 1: readable
+        io.start(callback)
+        self._ios[fd] = io
+
+    def unwatch(self, fd: int) -> None:
+        io = self._ios.pop(fd, None)
+        if io is not None:
+            self.close_in_hub(io)
+
+    def call_later(self, seconds: float, callback: Any, arg: object) -> _Timer:
+        timer = self._ev.timer(seconds)
+        timer.start(callback, arg)
+        return _Timer(self, timer)
+
+    def pending(self, waiter: Any) -> _GreenFuture:
+        return _GreenFuture(self, waiter)
+
+    def completed(self, result: object) -> _GreenFuture:
+        future = _GreenFuture(self, None)
+        future.set_result(result)
+        return future
+
+    def failed(self, exc: BaseException) -> _GreenFuture:
+        future = _GreenFuture(self, None)
+        future.set_exception(exc)
+        return future
+
+
+_drivers: dict[Hub, _HubDriver] = {}
+
+
+def _driver_of(hub: Hub) -> _HubDriver:
+    driver = _drivers.get(hub)
+    if driver is None:
+        for old in [h for h in _drivers if h.dead or h.loop is None]:
+            del _drivers[old]  # hubs destroyed since
+        driver = _drivers[hub] = _HubDriver(hub)
+    return driver
+
+
+def watcher_in_this_hub(socket: zmqx.Socket) -> _Watcher:
+    """socket's Watcher in the current thread's hub, made (or moved) when needed."""
+    watcher = _watcher_of(socket)
+    hub = get_hub()
+    if watcher is None or watcher.loop is not hub:
+        watcher = _Watcher(socket, _driver_of(hub))  # replaces another hub's
+    return watcher
+
+
+class Socket(WaitingSocket, zmqx.Socket):
+    """A socket whose blocking calls (send, recv, their multipart, string, json,
+    pyobj and serialized forms, recv_into, poll) block only the calling greenlet."""
+
+    _current_loop = staticmethod(get_hub)
+
+    def _serving(self) -> _Watcher:
+        return watcher_in_this_hub(self)
+
+
+class Context(zmqx.Context[Socket]):
+    """A Context whose sockets are gevent-cooperative Sockets."""
+
+    _socket_class = Socket
+    _instance = None
+
+
+# pyzmq's names for these classes
+_Socket = Socket
+_Context = Context
