@@ -103,6 +103,7 @@ cdef class Watcher:
     cdef object _recv               # deque of receive Waiters, oldest first
     cdef object _send               # deque of send Waiters
     cdef list _polls                # poll Waiters
+    cdef Py_ssize_t _queued         # Waiters in the three above (dead ones included)
     cdef object _returned           # deque of (part, more) given back, oldest first
     # RCVMORE after a part taken from _returned, or -1 (libzmq's own RCVMORE is right)
     cdef int _given_more
@@ -234,11 +235,14 @@ cdef class Watcher:
             w.timer = self.driver.call_later(timeout_ms / 1000.0, self._expire_callback, w)
         if op == OP_POLL:
             self._polls.append(w)
+            self._queued += 1
         else:
             queue = self._recv if op >= OP_RECV else self._send
             while queue and (<Waiter>queue[0]).future.done():
                 queue.popleft()  # cancelled or timed out while at the front
+                self._queued -= 1
             queue.append(w)
+            self._queued += 1
         # The attempt that found the socket not ready may have consumed the FD's
         # edge: look at readiness now, then sleep on the FD only if nothing is ready.
         if (fresh_readiness(holder) | self._returned_events()) & waits_for(op, w.flags):
@@ -299,11 +303,13 @@ cdef class Watcher:
             w = <Waiter>queue[0]
             if w.future.done():
                 queue.popleft()  # not wanted any more: the op is not done for it
+                self._queued -= 1
                 continue
             try:
                 result = self._try(holder, w.op, w.payload, w.flags, w.copy, w.track, w.nbytes)
             except Exception as e:
                 queue.popleft()
+                self._queued -= 1
                 self._finish(w)
                 w.future.set_exception(e)
                 moved += 1
@@ -311,6 +317,7 @@ cdef class Watcher:
             if result is NOT_READY:
                 break
             queue.popleft()
+            self._queued -= 1
             self._finish(w)
             w.future.set_result(result)
             moved += 1
@@ -327,6 +334,7 @@ cdef class Watcher:
                 w.future.set_result(events & w.flags)
             else:
                 waiting.append(w)
+        self._queued -= len(self._polls) - len(waiting)
         self._polls = waiting
         return 0
 
@@ -375,6 +383,7 @@ cdef class Watcher:
         self._recv = deque()
         self._send = deque()
         self._polls = []
+        self._queued = 0
         abandon = getattr(self.driver, "abandon", None)
         for w in waiters:
             self._finish(<Waiter>w)
@@ -448,7 +457,7 @@ cdef class Watcher:
         return enter(self._holder)
 
     cdef bint _has_waiters(self) noexcept:
-        return bool(self._recv) or bool(self._send) or bool(self._polls)
+        return self._queued > 0
 
     cdef int _schedule(self) except -1:
         if not self._scheduled:
