@@ -46,6 +46,16 @@ def base_parser(description: str, impls: Sequence[str] = PY_IMPLS) -> argparse.A
     return p
 
 
+def message_parser(description: str, count: int) -> argparse.ArgumentParser:
+    """base_parser plus the options of the message-moving cases: --count (messages),
+    --size (bytes each) and --chunks (timed slices; the median slice rate is the figure)."""
+    p = base_parser(description)
+    p.add_argument("--count", type=int, default=count)
+    p.add_argument("--size", type=int, default=64)
+    p.add_argument("--chunks", type=int, default=10, help="timed slices; the median is reported")
+    return p
+
+
 def load_impl(name: str) -> ModuleType:
     """Import the binding under test; fail clearly if it is not usable."""
     if name not in PY_IMPLS:

@@ -38,11 +38,8 @@ CASE = Case(
 
 def parser() -> argparse.ArgumentParser:
     """The options of this case."""
-    p = H.base_parser((__doc__ or "").splitlines()[0])
+    p = H.message_parser((__doc__ or "").splitlines()[0], count=100_000)
     p.add_argument("--backend", choices=["trio", "asyncio"], default="trio")
-    p.add_argument("--count", type=int, default=100_000)
-    p.add_argument("--size", type=int, default=64)
-    p.add_argument("--chunks", type=int, default=10, help="timed slices; the median is reported")
     p.add_argument("--bench-name", default=CASE.name)
     return p
 

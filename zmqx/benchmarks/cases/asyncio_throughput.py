@@ -33,11 +33,7 @@ CASE = Case(
 
 def parser() -> argparse.ArgumentParser:
     """The options of this case."""
-    p = H.base_parser((__doc__ or "").splitlines()[0])
-    p.add_argument("--count", type=int, default=300_000)
-    p.add_argument("--size", type=int, default=64)
-    p.add_argument("--chunks", type=int, default=10, help="timed slices; the median is reported")
-    return p
+    return H.message_parser((__doc__ or "").splitlines()[0], count=300_000)
 
 
 async def send_all(send: Callable[[bytes], Awaitable[Any]], payload: bytes, count: int) -> None:

@@ -31,11 +31,7 @@ CASE = Case(
 
 def parser() -> argparse.ArgumentParser:
     """The options of this case."""
-    p = H.base_parser((__doc__ or "").splitlines()[0])
-    p.add_argument("--count", type=int, default=300_000)
-    p.add_argument("--size", type=int, default=64)
-    p.add_argument("--chunks", type=int, default=10, help="timed slices; the median is reported")
-    return p
+    return H.message_parser((__doc__ or "").splitlines()[0], count=300_000)
 
 
 def measure(zmq: Any, count: int, size: int, chunks: int) -> tuple[float, float]:
