@@ -149,6 +149,7 @@ def test_task_cancelled_after_its_message_arrived_gives_it_back(zmq, actx, run):
             await a.send_string("precious")
             with pytest.raises(asyncio.CancelledError):
                 await task
+            assert await b.poll(0) == zmq.POLLIN  # the given-back message is there
             assert await asyncio.wait_for(b.recv_string(), 5) == "precious"
 
     run(main())

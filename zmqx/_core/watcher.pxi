@@ -189,9 +189,11 @@ cdef class Watcher:
         cdef Socket holder = self._enter()
         if op == OP_SEND_MULTIPART:
             payload = checked_parts(payload)
+        cdef int events
         if op == OP_POLL:
-            return attempt_op(holder, op, payload, flags | self._returned_events(), copy,
-                              track, nbytes)
+            # parts given back by cancelled receives are there to receive too
+            events = (readiness(holder) | self._returned_events()) & flags
+            return events if events else NOT_READY
         if op >= OP_RECV:
             if self._recv:
                 return NOT_READY
