@@ -430,13 +430,16 @@ class Watcher:
 def watcher_of(socket: Socket) -> Watcher | None: ...
 def checked_message(msg_parts: Iterable[Buffer]) -> list[Buffer]: ...
 
-class WaitingSocket(Socket):
+class LoopSocket(Socket):
+    """The message methods of a Socket in an event loop (see its subclasses)."""
+
+class WaitingSocket(LoopSocket):
     """Blocking methods block only the calling green thread."""
 
     def _current_loop(self) -> Any: ...
     def _serving(self) -> Watcher: ...
 
-class FutureSocket(Socket):
+class FutureSocket(LoopSocket):
     """Blocking methods return futures of the running asyncio loop."""
 
     def _serving(self) -> Watcher: ...

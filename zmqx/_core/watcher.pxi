@@ -502,70 +502,76 @@ cdef object running_loop():
     return _get_running_loop()
 
 
-cdef class FutureSocket(Socket):
-    """The per-call path of a Socket whose blocking methods return futures of the
-    running asyncio loop, compiled. A subclass provides _serving(): the socket's
-    Watcher in the current loop, made when the running one has none."""
+cdef class LoopSocket(Socket):
+    """The message methods of a Socket in an event loop, compiled: each starts its
+    operation through _start(), which FutureSocket (a future of the running
+    asyncio loop) and WaitingSocket (blocking the green thread) define."""
 
-    cdef Watcher _watcher_here(self):
+    cdef object _start(self, int op, object payload, int flags, bint copy, bint track,
+                       Py_ssize_t nbytes, int timeout_ms):
+        raise TypeError(f"{type(self).__name__} derives from LoopSocket, not from "
+                        f"FutureSocket or WaitingSocket")
+
+    def send(self, data, int flags=0, bint copy=True, bint track=False, routing_id=None,
+             group=None):
+        """Send one message part (as Socket.send does, in this socket's loop)."""
+        if routing_id is not None or group is not None:
+            data = addressed(holder_of(self), data, copy, track, routing_id, group)
+        return self._start(OP_SEND, data, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
+
+    def recv(self, int flags=0, bint copy=True, bint track=False):
+        """Receive one message part: bytes (a Frame if copy=False)."""
+        return self._start(OP_RECV, None, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
+
+    def send_multipart(self, msg_parts, int flags=0, bint copy=True, bint track=False,
+                       **kwargs):
+        """Send a multipart message, whole."""
+        if kwargs:
+            raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
+        return self._start(OP_SEND_MULTIPART, msg_parts, flags, copy, track, 0,
+                           TIMEOUT_OF_SOCKET)
+
+    def recv_multipart(self, int flags=0, bint copy=True, bint track=False):
+        """Receive every part of one message as a list."""
+        return self._start(OP_RECV_MULTIPART, None, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
+
+    def recv_into(self, buffer, /, *, nbytes=0, int flags=0):
+        """Receive one part into buffer; its full size."""
+        return self._start(OP_RECV_INTO, buffer, flags, True, False, nbytes,
+                           TIMEOUT_OF_SOCKET)
+
+
+cdef class FutureSocket(LoopSocket):
+    """A LoopSocket whose operations return futures of the running asyncio loop. A
+    subclass provides _serving(): the socket's Watcher in the current loop, made
+    when the running one has none."""
+
+    cdef object _start(self, int op, object payload, int flags, bint copy, bint track,
+                       Py_ssize_t nbytes, int timeout_ms):
         cdef object watcher = holder_of(self)._watcher
         loop = running_loop()
         if watcher is None or loop is None or (<Watcher>watcher).loop is not loop:
             watcher = self._serving()
-        return <Watcher>watcher
-
-    def send(self, data, int flags=0, bint copy=True, bint track=False, routing_id=None,
-             group=None):
-        """Send one message part: a future of what Socket.send returns."""
-        if routing_id is not None or group is not None:
-            data = addressed(holder_of(self), data, copy, track, routing_id, group)
-        return self._watcher_here()._submit(OP_SEND, data, flags, copy, track, 0,
-                                            TIMEOUT_OF_SOCKET)
-
-    def recv(self, int flags=0, bint copy=True, bint track=False):
-        """Receive one message part: a future of bytes (a Frame if copy=False)."""
-        return self._watcher_here()._submit(OP_RECV, None, flags, copy, track, 0,
-                                            TIMEOUT_OF_SOCKET)
-
-    def send_multipart(self, msg_parts, int flags=0, bint copy=True, bint track=False,
-                       **kwargs):
-        """Send a multipart message, whole: a future that completes once it is queued."""
-        if kwargs:
-            raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
-        return self._watcher_here()._submit(OP_SEND_MULTIPART, msg_parts, flags, copy, track,
-                                            0, TIMEOUT_OF_SOCKET)
-
-    def recv_multipart(self, int flags=0, bint copy=True, bint track=False):
-        """Receive every part of one message: a future of a list."""
-        return self._watcher_here()._submit(OP_RECV_MULTIPART, None, flags, copy, track, 0,
-                                            TIMEOUT_OF_SOCKET)
-
-    def recv_into(self, buffer, /, *, nbytes=0, int flags=0):
-        """Receive one part into buffer: a future of the part's full size."""
-        return self._watcher_here()._submit(OP_RECV_INTO, buffer, flags, True, False, nbytes,
-                                            TIMEOUT_OF_SOCKET)
+        return (<Watcher?>watcher)._submit(op, payload, flags, copy, track, nbytes, timeout_ms)
 
 
 # ---- sockets whose blocking methods wait in a green thread -------------------
 
-cdef class WaitingSocket(Socket):
-    """The per-call path of a Socket whose blocking methods block only the
-    calling green thread (gevent and the like), compiled: an operation that can
-    complete does so at once; one that must wait is queued on the socket's
-    Watcher, and the driver's pending future blocks the caller in wait() (its
-    result, or its exception raised). A subclass provides _current_loop(): the
-    current thread's loop (as its driver's `loop` attribute names it), and
-    _serving(): the socket's Watcher in that loop, made when there is none."""
+cdef class WaitingSocket(LoopSocket):
+    """A LoopSocket whose blocking methods block only the calling green thread
+    (gevent and the like): an operation that can complete does so at once; one
+    that must wait is queued on the socket's Watcher, and the driver's pending
+    future blocks the caller in wait() (its result, or its exception raised). A
+    subclass provides _current_loop(): the current thread's loop (as its driver's
+    `loop` attribute names it), and _serving(): the socket's Watcher in that loop,
+    made when there is none."""
 
-    cdef Watcher _watcher_here(self):
-        cdef object watcher = holder_of(self)._watcher
-        if watcher is None or (<Watcher>watcher).loop is not self._current_loop():
-            watcher = self._serving()
-        return <Watcher?>watcher
-
-    cdef object _perform(self, int op, object payload, int flags, bint copy, bint track,
-                         Py_ssize_t nbytes, int timeout_ms):
-        cdef Watcher watcher = self._watcher_here()
+    cdef object _start(self, int op, object payload, int flags, bint copy, bint track,
+                       Py_ssize_t nbytes, int timeout_ms):
+        cdef object found = holder_of(self)._watcher
+        if found is None or (<Watcher>found).loop is not self._current_loop():
+            found = self._serving()
+        cdef Watcher watcher = <Watcher?>found
         result = watcher._attempt(op, payload, flags, copy, track, nbytes)
         if result is not NOT_READY:
             return result
@@ -576,37 +582,6 @@ cdef class WaitingSocket(Socket):
             raise Again()
         return watcher._enqueue(op, payload, flags, copy, track, nbytes, timeout_ms).wait()
 
-    def send(self, data, int flags=0, bint copy=True, bint track=False, routing_id=None,
-             group=None):
-        """Send one message part, waiting (this green thread only) until it can go."""
-        if routing_id is not None or group is not None:
-            data = addressed(holder_of(self), data, copy, track, routing_id, group)
-        return self._perform(OP_SEND, data, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
-
-    def recv(self, int flags=0, bint copy=True, bint track=False):
-        """Receive one message part, waiting (this green thread only) for it."""
-        return self._perform(OP_RECV, None, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
-
-    def send_multipart(self, msg_parts, int flags=0, bint copy=True, bint track=False,
-                       **kwargs):
-        """Send a multipart message whole, waiting (this green thread only) until
-        it can go."""
-        if kwargs:
-            raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
-        return self._perform(OP_SEND_MULTIPART, msg_parts, flags, copy, track, 0,
-                             TIMEOUT_OF_SOCKET)
-
-    def recv_multipart(self, int flags=0, bint copy=True, bint track=False):
-        """Receive every part of one message, waiting (this green thread only) for it."""
-        return self._perform(OP_RECV_MULTIPART, None, flags, copy, track, 0,
-                             TIMEOUT_OF_SOCKET)
-
-    def recv_into(self, buffer, /, *, nbytes=0, int flags=0):
-        """Receive one part into buffer (its full size returned), waiting (this
-        green thread only) for it."""
-        return self._perform(OP_RECV_INTO, buffer, flags, True, False, nbytes,
-                             TIMEOUT_OF_SOCKET)
-
     def poll(self, timeout=None, int flags=ZMQ_POLLIN):
         """Wait (this green thread only) up to timeout ms (None or negative:
         forever) for flags; the events that are ready (0 on timeout)."""
@@ -615,4 +590,4 @@ cdef class WaitingSocket(Socket):
         if flags == 0:
             raise ValueError("poll needs flags (POLLIN and/or POLLOUT)")
         timeout_ms = -1 if timeout is None or timeout < 0 else int(timeout)
-        return self._perform(OP_POLL, None, flags, True, False, 0, timeout_ms)
+        return self._start(OP_POLL, None, flags, True, False, 0, timeout_ms)
