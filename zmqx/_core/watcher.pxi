@@ -27,6 +27,12 @@ from collections import deque
 
 from cpython.object cimport PyObject_Call
 
+cdef extern from "Python.h":
+    object PyObject_CallMethodOneArg(object obj, object name, object arg)
+
+# the method name, as an object made once (no bound method per call either)
+cdef object SET_RESULT = "set_result"
+
 cdef enum:
     OP_SEND = 1
     OP_SEND_MULTIPART = 2
@@ -103,8 +109,9 @@ cdef class Watcher:
     cdef object _recv               # deque of receive Waiters, oldest first
     cdef object _send               # deque of send Waiters
     cdef list _polls                # poll Waiters
-    cdef Py_ssize_t _queued         # Waiters in the three above (dead ones included)
-    cdef object _returned           # deque of (part, more) given back, oldest first
+    # Waiters in _recv and _send (dead ones included): cheaper to test than the deques
+    cdef Py_ssize_t _recv_count, _send_count
+    cdef list _returned             # (part, more) given back, oldest first
     # RCVMORE after a part taken from _returned, or -1 (libzmq's own RCVMORE is right)
     cdef int _given_more
     cdef bint _watching             # the driver calls _on_fd while the FD is readable
@@ -127,7 +134,7 @@ cdef class Watcher:
         self._recv = deque()
         self._send = deque()
         self._polls = []
-        self._returned = deque()
+        self._returned = []
         self._given_more = -1
         self._fd = readiness_fd(holder)
         self._on_fd_callback = self._on_fd
@@ -169,7 +176,7 @@ cdef class Watcher:
                 return self._completed(result)
             # PyObject_Call hands the kwargs dict over as it is (a ** call copies it)
             future = PyObject_Call(self._done_type, (), self._done_kwargs)
-            future.set_result(result)
+            PyObject_CallMethodOneArg(future, SET_RESULT, result)
             return future
         if op == OP_POLL:  # flags are the events wanted, not send/recv flags
             if timeout_ms == 0:
@@ -195,9 +202,9 @@ cdef class Watcher:
             events = (readiness(holder) | self._returned_events()) & flags
             return events if events else NOT_READY
         if op >= OP_RECV:
-            if self._recv:
+            if self._recv_count:
                 return NOT_READY
-        elif self._send:
+        elif self._send_count:
             return NOT_READY
         return self._try(holder, op, payload, flags, copy, track, nbytes)
 
@@ -237,14 +244,13 @@ cdef class Watcher:
             w.timer = self.driver.call_later(timeout_ms / 1000.0, self._expire_callback, w)
         if op == OP_POLL:
             self._polls.append(w)
-            self._queued += 1
         else:
             queue = self._recv if op >= OP_RECV else self._send
             while queue and (<Waiter>queue[0]).future.done():
                 queue.popleft()  # cancelled or timed out while at the front
-                self._queued -= 1
+                self._count(op, -1)
             queue.append(w)
-            self._queued += 1
+            self._count(op, 1)
         # The attempt that found the socket not ready may have consumed the FD's
         # edge: look at readiness now, then sleep on the FD only if nothing is ready.
         if (fresh_readiness(holder) | self._returned_events()) & waits_for(op, w.flags):
@@ -281,7 +287,8 @@ cdef class Watcher:
         cdef int events, stuck = 0
         cdef Py_ssize_t moved
         while True:
-            moved = self._serve_queue(holder, self._recv) + self._serve_queue(holder, self._send)
+            moved = (self._serve_queue(holder, self._recv, OP_RECV)
+                     + self._serve_queue(holder, self._send, OP_SEND))
             # Reading EVENTS re-arms the FD: after it, sleeping on the FD is safe.
             events = fresh_readiness(holder) | self._returned_events()
             if self._polls:
@@ -298,20 +305,20 @@ cdef class Watcher:
                 continue
             return 0
 
-    cdef Py_ssize_t _serve_queue(self, Socket holder, object queue) except -1:
+    cdef Py_ssize_t _serve_queue(self, Socket holder, object queue, int kind) except -1:
         cdef Waiter w
         cdef Py_ssize_t moved = 0
         while queue:
             w = <Waiter>queue[0]
             if w.future.done():
                 queue.popleft()  # not wanted any more: the op is not done for it
-                self._queued -= 1
+                self._count(kind, -1)
                 continue
             try:
                 result = self._try(holder, w.op, w.payload, w.flags, w.copy, w.track, w.nbytes)
             except Exception as e:
                 queue.popleft()
-                self._queued -= 1
+                self._count(kind, -1)
                 self._finish(w)
                 w.future.set_exception(e)
                 moved += 1
@@ -319,7 +326,7 @@ cdef class Watcher:
             if result is NOT_READY:
                 break
             queue.popleft()
-            self._queued -= 1
+            self._count(kind, -1)
             self._finish(w)
             w.future.set_result(result)
             moved += 1
@@ -336,7 +343,6 @@ cdef class Watcher:
                 w.future.set_result(events & w.flags)
             else:
                 waiting.append(w)
-        self._queued -= len(self._polls) - len(waiting)
         self._polls = waiting
         return 0
 
@@ -385,7 +391,7 @@ cdef class Watcher:
         self._recv = deque()
         self._send = deque()
         self._polls = []
-        self._queued = 0
+        self._recv_count = self._send_count = 0
         abandon = getattr(self.driver, "abandon", None)
         for w in waiters:
             self._finish(<Waiter>w)
@@ -414,13 +420,13 @@ cdef class Watcher:
         else:
             more = result.more if isinstance(result, Frame) else self.rcvmore()
             parts = [(result, more)]
-        self._returned.extendleft(reversed(parts))
+        self._returned[0:0] = parts
         if self._recv or self._polls:
             self._schedule()
 
     cdef object _take_returned(self, Socket holder, int op, object buffer, bint copy,
                                bint track, Py_ssize_t nbytes):
-        part, more = self._returned.popleft()
+        part, more = self._returned.pop(0)
         self._given_more = more if op == OP_RECV or op == OP_RECV_INTO else 0
         if op == OP_RECV:
             return as_part(part, copy, track, more)
@@ -432,7 +438,7 @@ cdef class Watcher:
             return len(data)
         parts = [as_part(part, copy, track, more)]
         while more and self._returned:
-            part, more = self._returned.popleft()
+            part, more = self._returned.pop(0)
             parts.append(as_part(part, copy, track, more))
         if more:  # the rest of the message is still in the socket, all there
             parts.extend(recv_parts(holder, 0, copy, track))
@@ -459,7 +465,13 @@ cdef class Watcher:
         return enter(self._holder)
 
     cdef bint _has_waiters(self) noexcept:
-        return self._queued > 0
+        return self._recv_count > 0 or self._send_count > 0 or len(self._polls) > 0
+
+    cdef inline void _count(self, int op, Py_ssize_t change) noexcept:
+        if op >= OP_RECV:
+            self._recv_count += change
+        else:
+            self._send_count += change
 
     cdef int _schedule(self) except -1:
         if not self._scheduled:
