@@ -113,6 +113,20 @@ cdef int send_msg(Socket s, zmq_msg_t *msg, int flags) except -1:
     return 1
 
 
+cdef int send_owned(Socket s, zmq_msg_t *msg, int flags) except -1:
+    """send_msg for a message this call owns: closed unless libzmq took it (sent,
+    1), so a later attempt makes its own; 0 when not ready (ATTEMPT)."""
+    cdef int sent
+    try:
+        sent = send_msg(s, msg, flags)
+    except BaseException:
+        zmq_msg_close(msg)
+        raise
+    if not sent:
+        zmq_msg_close(msg)
+    return sent
+
+
 cdef int recv_msg(Socket s, zmq_msg_t *msg, int flags) except -1:
     """Receive into msg: 1, or 0 when nothing is there (ATTEMPT)."""
     cdef int64_t deadline = -2
@@ -225,13 +239,7 @@ cdef object send_one(Socket s, object data, int flags, bint copy, bint track):
     if track:
         signal = new_release_signal()
     init_zero_copy(&msg, data, signal)
-    try:
-        sent = send_msg(s, &msg, flags)
-    except BaseException:
-        zmq_msg_close(&msg)
-        raise
-    if not sent:
-        zmq_msg_close(&msg)  # a later attempt makes its own
+    if not send_owned(s, &msg, flags):
         return NOT_READY
     return MessageTracker(signal) if track else None
 
@@ -239,18 +247,11 @@ cdef object send_one(Socket s, object data, int flags, bint copy, bint track):
 cdef object send_frame(Socket s, Frame frame, int flags):
     """Send a copy of frame's message, so that the Frame stays usable."""
     cdef zmq_msg_t msg
-    cdef int sent
     zmq_msg_init(&msg)
     if zmq_msg_copy(&msg, &frame.msg) < 0:
         zmq_msg_close(&msg)
         raise_zmq_error()
-    try:
-        sent = send_msg(s, &msg, flags)
-    except BaseException:
-        zmq_msg_close(&msg)
-        raise
-    if not sent:
-        zmq_msg_close(&msg)
+    if not send_owned(s, &msg, flags):
         return NOT_READY
     return frame.tracker
 
