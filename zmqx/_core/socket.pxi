@@ -249,15 +249,13 @@ cdef class Socket:
         cdef size_t size
         cdef Socket s = enter(self)
         cdef OptionKind kind = option_kind(option)
+        if (kind == OPTION_INT or kind == OPTION_INT64) and not isinstance(optval, int):
+            raise TypeError(f"option {option} takes an int, not {type(optval).__name__}")
         if kind == OPTION_INT:
-            if not isinstance(optval, int):
-                raise TypeError(f"option {option} takes an int, not {type(optval).__name__}")
             int_value = optval
             data = &int_value
             size = sizeof(int)
         elif kind == OPTION_INT64:
-            if not isinstance(optval, int):
-                raise TypeError(f"option {option} takes an int, not {type(optval).__name__}")
             int64_value = optval
             data = &int64_value
             size = sizeof(int64_t)

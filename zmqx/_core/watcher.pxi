@@ -148,11 +148,6 @@ cdef class Watcher:
         self._done_kwargs = {"loop": self.loop}
         holder._watcher = self
 
-    @property
-    def attached(self):
-        """True while this watcher serves its socket."""
-        return self._holder is not None
-
     # ---- starting operations ---------------------------------------------
 
     def submit(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
