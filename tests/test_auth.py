@@ -451,7 +451,10 @@ def test_certificates_interoperate_with_pyzmq(tmp_path):
 @pytest.mark.parametrize(
     ("which", "replace", "message"),
     [
-        ("secret-key", lambda key: key[:-1] + (b"0" if key[-1:] != b"0" else b"1"), "belong"),
+        # a character in the middle: the last ones partly encode bits that Curve25519
+        # clamps away, so changing them can leave the same public key
+        ("secret-key", lambda key: key[:20] + (b"0" if key[20:21] != b"0" else b"1") + key[21:],
+         "belong"),
         ("public-key", lambda key: key[:-1] + (b"0" if key[-1:] != b"0" else b"1"), "belong"),
         ("public-key", lambda key: key[:-3], "40"),
         ("public-key", lambda key: key[:-1] + b"~", "Z85"),
