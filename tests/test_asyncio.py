@@ -6,6 +6,7 @@ loop and on uvloop, against zmqx and (where pyzmq behaves) pyzmq."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib
 import random
 import resource
@@ -244,11 +245,21 @@ def test_one_socket_in_one_loop_after_another(zmq, actx):
     a, b = pair(zmq, actx, zmq.PAIR, zmq.PAIR)
 
     async def exchange(text):
-        await a.send_string(text)
-        return await asyncio.wait_for(b.recv_string(), 5)
+        loop = asyncio.get_running_loop()
+        receiving = b.recv_string()  # waits: nothing is sent yet
+        sending = a.send_string(text)
+        # both futures, the pending one and the done one, belong to this loop
+        assert receiving.get_loop() is loop and sending.get_loop() is loop
+        await sending
+        return await asyncio.wait_for(receiving, 5)
 
     assert asyncio.run(exchange("first loop")) == "first loop"
     assert asyncio.run(exchange("second loop")) == "second loop"
+    # and in a loop of another thread, once this thread's loops are gone
+    with concurrent.futures.ThreadPoolExecutor(1) as other_thread:
+        assert other_thread.submit(asyncio.run, exchange("other thread")).result(10) \
+            == "other thread"
+    assert asyncio.run(exchange("back here")) == "back here"
 
 
 def test_context_and_socket_constructors(zmq, aio):

@@ -25,7 +25,10 @@
 
 from collections import deque
 
-from cpython.object cimport PyObject_Call
+from cpython.dict cimport PyDict_GetItemWithError
+from cpython.object cimport PyObject, PyObject_Call
+from cpython.pystate cimport PyThreadState_GetDict
+from cpython.version cimport PY_VERSION_HEX
 
 cdef extern from "Python.h":
     object PyObject_CallMethodOneArg(object obj, object name, object arg)
@@ -124,6 +127,7 @@ cdef class Watcher:
     cdef object _pending, _completed, _failed
     cdef object _done_type          # the driver's future class for done futures, if it
     cdef dict _done_kwargs          # says how to make one (the fast path of submit)
+    cdef object _loop_mark          # loop_mark() when `loop` was last seen running here
 
     def __init__(self, Socket socket not None, driver):
         cdef Socket holder = enter(socket)
@@ -382,7 +386,7 @@ cdef class Watcher:
         if self._holder._watcher is self:
             self._holder._watcher = None
         self._holder = None
-        self.loop = None
+        self.loop = self._loop_mark = None
         self._recv = deque()
         self._send = deque()
         self._polls = []
@@ -509,6 +513,28 @@ cdef object running_loop():
     return _get_running_loop()
 
 
+# Up to Python 3.11, asking asyncio for the running loop costs a getpid() system
+# call (its check for a forked child), a fifth of an operation's time. There,
+# asyncio keeps the loop in the thread's state dict under this key, in a holder
+# object made anew whenever a loop starts or stops in the thread: while the same
+# holder is there, the same loop runs.
+cdef object RUNNING_LOOP_KEY = "__asyncio_running_event_loop__"
+
+
+cdef object loop_mark():
+    """An object that stays in place exactly while one asyncio loop runs in this
+    thread, or None (Python 3.12 on, where asking asyncio is cheap)."""
+    cdef PyObject *state
+    cdef PyObject *found
+    if PY_VERSION_HEX >= 0x030C0000:
+        return None
+    state = PyThreadState_GetDict()
+    if state == NULL:
+        return None
+    found = PyDict_GetItemWithError(<object>state, RUNNING_LOOP_KEY)
+    return None if found == NULL else <object>found
+
+
 cdef class LoopSocket(Socket):
     """The message methods of a Socket in an event loop, compiled: each starts its
     operation through _start(), which FutureSocket (a future of the running
@@ -556,9 +582,13 @@ cdef class FutureSocket(LoopSocket):
     cdef object _start(self, int op, object payload, int flags, bint copy, bint track,
                        Py_ssize_t nbytes, int timeout_ms):
         cdef object watcher = holder_of(self)._watcher
-        loop = running_loop()
-        if watcher is None or loop is None or (<Watcher>watcher).loop is not loop:
-            watcher = self._serving()
+        cdef object mark = loop_mark()
+        if watcher is None or mark is None or (<Watcher>watcher)._loop_mark is not mark:
+            loop = running_loop()
+            if watcher is None or loop is None or (<Watcher>watcher).loop is not loop:
+                watcher = self._serving()
+            if loop is not None and (<Watcher?>watcher).loop is loop:
+                (<Watcher>watcher)._loop_mark = mark
         return (<Watcher?>watcher)._submit(op, payload, flags, copy, track, nbytes, timeout_ms)
 
 
