@@ -415,3 +415,33 @@ def test_programs_importing_zmq_asyncio_run_on_zmqx():
                          timeout=20, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["{'n':", "1}", "zmqx.asyncio"]
+
+
+def test_the_core_knows_the_running_loop_as_asyncio_does():
+    """The core's running_loop() spares asyncio's per-call system call by reading
+    where asyncio keeps the loop: it must agree with asyncio in every state of a
+    thread (no loop yet, a loop running, after it, the next loop, a forked child)."""
+    import os
+
+    from zmqx._core._core import running_loop
+
+    def agree():
+        assert running_loop() is asyncio.events._get_running_loop()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as fresh_thread:
+        fresh_thread.submit(agree).result(10)  # no loop ever ran in that thread
+
+    async def inside():
+        agree()
+        assert running_loop() is asyncio.get_running_loop()
+        if hasattr(os, "fork"):
+            child = os.fork()
+            if child == 0:  # asyncio's fork check: no running loop in the child
+                os._exit(0 if running_loop() is None else 1)
+            assert os.waitpid(child, 0)[1] == 0
+
+    agree()
+    asyncio.run(inside())
+    agree()
+    asyncio.run(inside())
+    agree()

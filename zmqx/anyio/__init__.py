@@ -37,7 +37,7 @@ import anyio
 from anyio.lowlevel import checkpoint
 
 import zmqx
-from zmqx._core._core import POLL, Frame, FutureSocket, MessageTracker, Watcher
+from zmqx._core._core import POLL, Frame, FutureSocket, MessageTracker, Watcher, running_loop
 from zmqx._core._core import Poller as _SyncPoller
 from zmqx.asyncio import _LoopDriver, _start_poll, _watcher_in
 from zmqx.constants import ENOTSOCK, POLLIN, POLLOUT
@@ -50,9 +50,6 @@ __all__ = ["Context", "Poller", "Socket"]
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
-
-_running_loop = asyncio.events._get_running_loop
-
 
 class _AsyncioDriver(_LoopDriver):
     """zmqx.asyncio's driver, except for a socket closed under a waiting task:
@@ -84,7 +81,7 @@ def _trio_side() -> Any:
 
 def _watcher(socket: zmqx.Socket) -> Watcher:
     """The Watcher of socket in the running event loop (asyncio, or trio)."""
-    loop = _running_loop()
+    loop = running_loop()
     if loop is not None:
         return _watcher_in(socket, loop, _AsyncioDriver)
     watcher: Watcher | None = (_trio_module or _trio_side()).watcher_in_run(socket)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import pickle
 import warnings
-from asyncio import _get_running_loop as _running_loop
 from collections import deque
 from collections.abc import Callable, Sequence
 from inspect import isawaitable
@@ -37,6 +36,7 @@ from zmqx._core._core import (
     FutureSocket,
     Watcher,
     checked_message,
+    running_loop,
 )
 from zmqx.asyncio import _watcher_in
 from zmqx.constants import EFSM, ETERM, POLLIN, POLLOUT
@@ -219,7 +219,7 @@ class ZMQStream:
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
         parts = checked_message(msg)
-        if _running_loop() is not self._loop and self._loop.is_running():
+        if running_loop() is not self._loop and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._queue, msg, parts, flags, copy, track,
                                             callback)
         else:
