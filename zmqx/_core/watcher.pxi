@@ -20,6 +20,10 @@
 #   completed(result) / failed(exc)     a future that is already done
 #   abandon(future)                     optional: settle a pending future whose socket
 #                                       closed (without it, the future is cancelled)
+#   current()                           optional, for loops that asyncio does not run:
+#                                       the loop running in this thread (raising
+#                                       RuntimeError when none is), so that FutureSocket
+#                                       can tell that this watcher's loop runs here
 # A driver for green threads (WaitingSocket, at the end) gives pending futures a
 # wait() too: it blocks the calling green thread until the future is done.
 
@@ -128,6 +132,7 @@ cdef class Watcher:
     cdef object _done_type          # the driver's future class for done futures, if it
     cdef dict _done_kwargs          # says how to make one (the fast path of submit)
     cdef object _loop_mark          # loop_mark() when `loop` was last seen running here
+    cdef object _current            # the driver's current(), or None
 
     def __init__(self, Socket socket not None, driver):
         cdef Socket holder = enter(socket)
@@ -150,6 +155,7 @@ cdef class Watcher:
         self.loop = getattr(driver, "loop", None)
         self._done_type = getattr(driver, "done_type", None)
         self._done_kwargs = {"loop": self.loop}
+        self._current = getattr(driver, "current", None)
         holder._watcher = self
 
     # ---- starting operations ---------------------------------------------
@@ -458,6 +464,16 @@ cdef class Watcher:
 
     # ---- helpers ------------------------------------------------------------
 
+    cdef bint _runs_here(self) except -1:
+        """Whether the driver says that this watcher's loop runs in this thread
+        (for a loop asyncio does not run: see current() in the driver protocol)."""
+        if self._current is None or self.loop is None:
+            return False
+        try:
+            return self._current() is self.loop
+        except RuntimeError:
+            return False
+
     cdef Socket _enter(self):
         if self._holder is None:
             raise_closed()
@@ -593,9 +609,10 @@ cdef class LoopSocket(Socket):
 
 
 cdef class FutureSocket(LoopSocket):
-    """A LoopSocket whose operations return futures of the running asyncio loop. A
-    subclass provides _serving(): the socket's Watcher in the current loop, made
-    when the running one has none."""
+    """A LoopSocket whose operations return futures of the running loop: asyncio's,
+    or another whose driver has current() (trio's). A subclass provides
+    _serving(): the socket's Watcher in the current loop, made when the running
+    one has none."""
 
     cdef object _start(self, int op, object payload, int flags, bint copy, bint track,
                        Py_ssize_t nbytes, int timeout_ms):
@@ -604,7 +621,8 @@ cdef class FutureSocket(LoopSocket):
         if watcher is None or mark is None or (<Watcher>watcher)._loop_mark is not mark:
             # not the loop this watcher was last used in, or no way to tell
             loop = running_loop()
-            if watcher is None or loop is None or (<Watcher>watcher).loop is not loop:
+            if watcher is None or not ((<Watcher>watcher).loop is loop if loop is not None
+                                       else (<Watcher>watcher)._runs_here()):
                 watcher = self._serving()
             if loop is not None and (<Watcher?>watcher).loop is loop:
                 (<Watcher>watcher)._loop_mark = mark

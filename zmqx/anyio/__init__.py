@@ -15,7 +15,7 @@
 Every call that may block is a coroutine; there is no "start" step and no task
 for the user to run. Built on the core's readiness machine (a compiled Watcher
 per socket): a call that can complete at once does so without a trip through
-the event loop (but one call in 32 starts with a checkpoint, so that a loop on
+the event loop (but one call in 256 starts with a checkpoint, so that a loop on
 always-ready sockets lets other tasks run and can be cancelled); one that must
 wait joins a FIFO queue served when the socket's FD has news. Under asyncio
 the FD is watched by the loop; under trio by the waiting tasks themselves (see
@@ -93,7 +93,7 @@ def _watcher(socket: zmqx.Socket) -> Watcher:
 # An operation on a ready socket completes without a trip through the event loop;
 # one call in this many starts with a checkpoint instead, so that a loop on
 # always-ready sockets lets the other tasks run and can be cancelled.
-_CHECKPOINT_EVERY = 32
+_CHECKPOINT_EVERY = 256
 _calls = 0
 
 

@@ -186,6 +186,10 @@ class Driver:
     def pending(self, waiter: object) -> Future:
         return Future(self)
 
+    # the token of the trio run in this thread (RuntimeError outside of one): the
+    # Watcher's check that its run is the running one
+    current = staticmethod(current_trio_token)
+
     @staticmethod
     def completed(result: object) -> Future:
         return Future(None, _RESULT, result)
