@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import importlib
 import random
 import resource
 import threading
 import time
+import warnings
 
 import pytest
 
@@ -445,3 +447,32 @@ def test_the_core_knows_the_running_loop_as_asyncio_does():
     agree()
     asyncio.run(inside())
     agree()
+
+
+def test_a_dropped_socket_is_finalized_at_once_and_term_returns(zmq, aio, run):
+    """A socket an event loop has served, dropped unclosed (here after a receive
+    that timed out), is finalized by reference counting as a plain socket is,
+    not left for the garbage collector: Context.term() then returns at once."""
+    ctx = aio.Context()
+
+    async def main():
+        pull = ctx.socket(zmq.PULL)
+        pull.bind("inproc://dropped")
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(pull.recv(), 0.05)
+        push = ctx.socket(zmq.PUSH)
+        push.connect("inproc://dropped")
+        await push.send(b"x")
+        assert await pull.recv() == b"x"
+
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # unclosed, on purpose
+            run(main())
+            terminating = threading.Thread(target=ctx.term, daemon=True)
+            terminating.start()
+            terminating.join(5)
+    finally:
+        gc.enable()
+    assert not terminating.is_alive(), "term() waits for sockets nobody holds"

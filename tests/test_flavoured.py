@@ -3,8 +3,10 @@ uvloop, green, anyio: see tests/flavours.py) against zmqx and pyzmq."""
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
+import warnings
 
 import pytest
 
@@ -272,3 +274,32 @@ def test_monitor_socket_events(flavoured):
         assert f.zmq.EVENT_LISTENING in seen
 
     flavoured.run(body)
+
+
+def test_a_dropped_socket_is_finalized_at_once(flavoured):
+    """Sockets dropped unclosed after waiting (a poll that timed out) and after a
+    round trip are finalized by reference counting in every flavour, as plain
+    sockets are: Context.term() returns instead of waiting for the collector."""
+    async def body(f):
+        # made on the context directly: the body holds the only references (and
+        # nothing raises in it: a traceback would hold them too)
+        pull = f.ctx.socket(f.zmq.PULL)
+        pull.bind("inproc://dropped")
+        assert await f.io(pull.poll(30)) == 0
+        push = f.ctx.socket(f.zmq.PUSH)
+        push.connect("inproc://dropped")
+        await f.io(push.send(b"x"))
+        assert await f.io(pull.recv()) == b"x"
+
+    flavoured.needs("finalize")
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # unclosed, on purpose
+            flavoured.run(body)
+            terminating = threading.Thread(target=flavoured.ctx.term, daemon=True)
+            terminating.start()
+            terminating.join(5)
+    finally:
+        gc.enable()
+    assert not terminating.is_alive(), "term() waits for sockets nobody holds"

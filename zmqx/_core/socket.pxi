@@ -178,6 +178,10 @@ cdef class Socket:
         register_handle(self)
 
     def __del__(self):
+        if self._watcher is not None and self._shadow:
+            # a shadow of a socket no zmqx object owns keeps its own watcher: it
+            # stops watching the FD that outlives it (an owner's close() does this)
+            (<Watcher>self._watcher).detach()
         if self.handle != NULL and not self._shadow and not self._closing \
                 and self._fork_generation == zmqx_fork_generation:
             try:

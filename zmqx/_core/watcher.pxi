@@ -33,6 +33,7 @@ from cpython.dict cimport PyDict_GetItemWithError
 from cpython.object cimport PyObject, PyObject_Call
 from cpython.pystate cimport PyThreadState_GetDict
 from cpython.version cimport PY_VERSION_HEX
+from cpython.weakref cimport PyWeakref_GetObject
 
 cdef extern from "Python.h":
     object PyObject_CallMethodOneArg(object obj, object name, object arg)
@@ -108,9 +109,14 @@ cdef class Waiter:
 cdef class Watcher:
     """The pending operations of one socket in one event loop (see the top of
     watcher.pxi). Watcher(socket, driver) attaches to the socket; it detaches when
-    the socket closes (cancelling what is pending) or at detach()."""
+    the socket closes (cancelling what is pending) or at detach().
 
-    cdef Socket _holder
+    The socket owns its watcher, and the watcher only refers to the socket (a weak
+    reference): a socket that its program drops is finalized (and closed) at once,
+    as it would be without an event loop, instead of living on in a cycle until the
+    garbage collector runs, which would make Context.term() wait for it."""
+
+    cdef object _holder_ref         # weak reference to the socket's state holder
     cdef readonly object driver
     cdef readonly object loop       # the driver's loop while attached, else None
     cdef object _recv               # deque of receive Waiters, oldest first
@@ -138,7 +144,7 @@ cdef class Watcher:
         cdef Socket holder = enter(socket)
         if holder._watcher is not None:
             (<Watcher>holder._watcher).detach()
-        self._holder = holder
+        self._holder_ref = weakref.ref(holder)
         self.driver = driver
         self._recv = deque()
         self._send = deque()
@@ -171,7 +177,7 @@ cdef class Watcher:
         try:
             result = self._attempt(op, payload, flags, copy, track, nbytes)
         except ZMQError as e:
-            if e.errno == ENOTSOCK or self._holder is None:
+            if e.errno == ENOTSOCK or self._socket() is None:
                 raise
             return self._failed(e)
         except Exception as e:
@@ -269,15 +275,16 @@ cdef class Watcher:
 
     def serve(self):
         """Complete the waiters that can complete now (the driver's callback)."""
+        cdef Socket holder = self._socket()
         self._scheduled = False
-        if self._holder is None or self._serving:
+        if holder is None or self._serving:
             return
-        if self._holder.handle == NULL or self._holder._closing:
+        if holder.handle == NULL or holder._closing:
             self.socket_closing()
             return
         self._serving = True
         try:
-            self._serve(self._holder)
+            self._serve(holder)
         finally:
             self._serving = False
 
@@ -384,14 +391,15 @@ cdef class Watcher:
         """Stop serving the socket: stop watching its FD and cancel (or abandon,
         see the driver protocol) every pending waiter: no future outlives its watcher."""
         cdef list waiters = list(self._recv) + list(self._send) + self._polls
-        if self._holder is None:
+        cdef Socket holder = self._socket()
+        if self._holder_ref is None:
             return
         if self._watching:
             self._watching = False
             self.driver.unwatch(self._fd)
-        if self._holder._watcher is self:
-            self._holder._watcher = None
-        self._holder = None
+        if holder is not None and holder._watcher is self:
+            holder._watcher = None
+        self._holder_ref = None
         self.loop = self._loop_mark = None
         self._recv = deque()
         self._send = deque()
@@ -415,7 +423,7 @@ cdef class Watcher:
         """Put a received message back at the front of the queue (see Waiter.give_back)."""
         cdef Waiter w = waiter
         cdef list parts
-        if self._holder is None:
+        if self._socket() is None:
             return
         if w.op == OP_RECV_MULTIPART:
             parts = [(part, i < len(result) - 1) for i, part in enumerate(result)]
@@ -459,7 +467,9 @@ cdef class Watcher:
         cdef size_t size = sizeof(int)
         if self._given_more >= 0:
             return self._given_more
-        zmq_getsockopt(self._holder.handle, ZMQ_RCVMORE, &more, &size)
+        cdef Socket holder = self._socket()
+        if holder is not None:
+            zmq_getsockopt(holder.handle, ZMQ_RCVMORE, &more, &size)
         return more
 
     # ---- helpers ------------------------------------------------------------
@@ -474,10 +484,18 @@ cdef class Watcher:
         except RuntimeError:
             return False
 
+    cdef inline Socket _socket(self):
+        """The socket's state holder; None once detached (or the socket is gone)."""
+        if self._holder_ref is None:
+            return None
+        holder = <object>PyWeakref_GetObject(self._holder_ref)
+        return None if holder is None else <Socket>holder
+
     cdef Socket _enter(self):
-        if self._holder is None:
+        cdef Socket holder = self._socket()
+        if holder is None:
             raise_closed()
-        return enter(self._holder)
+        return enter(holder)
 
     cdef bint _has_waiters(self) noexcept:
         return self._recv_count > 0 or self._send_count > 0 or len(self._polls) > 0
