@@ -120,6 +120,16 @@ def install_as_zmq() -> None:
     install()
 
 
+def __getattr__(name: str) -> Any:
+    # pyzmq imports zmq.backend and zmq.sugar with zmq; zmqx loads them on first use
+    # (import zmqx stays as quick), so `zmq.sugar.socket.Socket` works either way.
+    if name in ("backend", "sugar"):
+        import importlib
+
+        return importlib.import_module(f"zmqx.{name}")
+    raise AttributeError(f"module 'zmqx' has no attribute {name!r}")
+
+
 def get_includes() -> list[str]:
     """Include directories for Cython extensions that cimport zmqx.
 
@@ -172,6 +182,8 @@ __all__ = [
     "SyncSocket",
     "Stopwatch",
     "_FINISHED_TRACKER",
+    "__version__",
+    "__revision__",
     "constants",
     *_error_names,
     *constants.__all__,
