@@ -57,6 +57,16 @@ if TYPE_CHECKING:
     from typing import Any
 
     from _typeshed import HasFileno
+else:
+    # Hidden from type checkers, which would take every misspelt zmqx.X for this.
+    def __getattr__(name: str) -> Any:
+        # pyzmq imports zmq.backend and zmq.sugar with zmq; zmqx loads them on first
+        # use (import zmqx stays as quick), so `zmq.sugar.socket.Socket` works either way.
+        if name in ("backend", "sugar"):
+            import importlib
+
+            return importlib.import_module(f"zmqx.{name}")
+        raise AttributeError(f"module 'zmqx' has no attribute {name!r}")
 del TYPE_CHECKING
 
 # zmqx's own release (the project version in pyproject.toml).
@@ -118,16 +128,6 @@ def install_as_zmq() -> None:
     from zmqx._install import install_as_zmq as install
 
     install()
-
-
-def __getattr__(name: str) -> Any:
-    # pyzmq imports zmq.backend and zmq.sugar with zmq; zmqx loads them on first use
-    # (import zmqx stays as quick), so `zmq.sugar.socket.Socket` works either way.
-    if name in ("backend", "sugar"):
-        import importlib
-
-        return importlib.import_module(f"zmqx.{name}")
-    raise AttributeError(f"module 'zmqx' has no attribute {name!r}")
 
 
 def get_includes() -> list[str]:
