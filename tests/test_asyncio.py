@@ -288,6 +288,27 @@ def test_context_and_socket_constructors(zmq, aio):
         sync_ctx.destroy(linger=0)
 
 
+def test_multipart_of_no_parts_raises_indexerror(zmq, actx, run):
+    async def main():
+        a, b = pair(zmq, actx, zmq.PAIR, zmq.PAIR)
+        with pytest.raises(IndexError):  # pyzmq's class
+            await a.send_multipart([])
+        await a.send(b"next")
+        assert await asyncio.wait_for(b.recv_multipart(), 5) == [b"next"]
+
+    run(main())
+
+
+def test_proactor_warning_class_works_in_warning_filters(aio):
+    assert issubclass(aio.ProactorSelectorThreadWarning, RuntimeWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=aio.ProactorSelectorThreadWarning)
+        warnings.warn("filtered", aio.ProactorSelectorThreadWarning, stacklevel=1)
+        warnings.warn("kept", RuntimeWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == ["kept"]
+
+
 def test_context_terminated_fails_pending_receives(zmq, aio, run):
     ctx = aio.Context()
 

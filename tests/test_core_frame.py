@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 import time
 
 import pytest
@@ -149,6 +150,41 @@ def test_frame_tracker(zmq):
     assert isinstance(big.tracker, zmq.MessageTracker)
     assert not big.tracker.done  # the frame still shares memory with its data
     del big
+
+
+def test_tracker_event_is_none_when_nothing_is_tracked(zmq):
+    assert zmq.Frame(b"x").tracker_event is None
+    assert zmq.Frame(b"x" * (2 * zmq.COPY_THRESHOLD)).tracker_event is None  # untracked
+    assert zmq.Frame(b"x", track=True).tracker_event is None  # copied
+
+
+def test_tracker_event_is_set_once_libzmq_releases_the_buffer(ctx, zmq, pair):
+    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+    f = zmq.Frame(b"e" * 200_000, track=True)
+    event = f.tracker_event
+    assert isinstance(event, threading.Event)
+    assert not event.is_set()
+    assert not event.wait(0.05)
+    a.send(f, copy=False)
+    got = b.recv(copy=False)
+    assert got.tracker_event is None  # a received frame tracks nothing
+    tracker = zmq.MessageTracker(event)  # an Event is something a tracker watches
+    del f, got  # the sent message and our frame both hold the buffer
+    gc.collect()
+    assert event.wait(2)
+    assert event.is_set()
+    tracker.wait(2)
+    assert tracker.done
+
+
+def test_tracker_event_is_set_by_libzmq_alone(zmq, zmqx_only):
+    f = zmq.Frame(b"e" * 200_000, track=True)
+    event = f.tracker_event
+    assert event is f.tracker_event
+    for call in (event.set, event.clear):  # would make the tracker lie
+        with pytest.raises(TypeError):
+            call()
+    assert not event.is_set() and not f.tracker.done
 
 
 def test_empty_message_tracker_is_done(zmq):

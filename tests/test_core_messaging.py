@@ -203,6 +203,14 @@ def test_multipart_rejects_str_before_sending_anything(ctx, zmq, pair):
     assert b.recv_multipart() == [b"next"]
 
 
+def test_multipart_of_no_parts_raises_indexerror_and_sends_nothing(ctx, zmq, pair):
+    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+    with pytest.raises(IndexError):  # pyzmq's class
+        a.send_multipart([])
+    a.send(b"next")
+    assert b.recv_multipart() == [b"next"]
+
+
 def test_multipart_return_values(ctx, zmq, pair):
     a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
     assert a.send_multipart([b"a", b"b"]) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import importlib
 
 import pytest
 
@@ -67,3 +68,18 @@ def test_foreign_code_uses_zmqx_pointers(libzmq):
     libzmq.zmq_close(raw_push)
     pull.close()
     ctx.term()
+
+
+@pytest.mark.parametrize("submodule", ["", ".asyncio"])
+def test_shadow_pyczmq_needs_pyczmq(zmq, submodule):
+    """pyczmq (a dead project) is not installed: the import it needs fails, as in pyzmq."""
+    try:
+        import pyczmq  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("pyczmq is installed")
+    context_class = importlib.import_module(zmq.__name__ + submodule).Context
+    with pytest.raises(ModuleNotFoundError) as info:
+        context_class.shadow_pyczmq(object())
+    assert info.value.name == "pyczmq"

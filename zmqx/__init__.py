@@ -57,6 +57,16 @@ if TYPE_CHECKING:
     from typing import Any
 
     from _typeshed import HasFileno
+else:
+    # Hidden from type checkers, which would take every misspelt zmqx.X for this.
+    def __getattr__(name: str) -> Any:
+        # pyzmq imports zmq.backend and zmq.sugar with zmq; zmqx loads them on first
+        # use (import zmqx stays as quick), so `zmq.sugar.socket.Socket` works either way.
+        if name in ("backend", "sugar"):
+            import importlib
+
+            return importlib.import_module(f"zmqx.{name}")
+        raise AttributeError(f"module 'zmqx' has no attribute {name!r}")
 del TYPE_CHECKING
 
 # zmqx's own release (the project version in pyproject.toml).
@@ -172,6 +182,8 @@ __all__ = [
     "SyncSocket",
     "Stopwatch",
     "_FINISHED_TRACKER",
+    "__version__",
+    "__revision__",
     "constants",
     *_error_names,
     *constants.__all__,

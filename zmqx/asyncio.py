@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 import weakref
+from asyncio import Future, SelectorEventLoop  # named here by pyzmq's zmq.asyncio too
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -34,7 +35,13 @@ from zmqx.constants import POLLIN, POLLOUT
 
 __all__ = ["Context", "Poller", "Socket", "ZMQEventLoop", "install"]
 
-_Future = asyncio.Future
+_Future = Future
+
+
+class ProactorSelectorThreadWarning(RuntimeWarning):
+    """pyzmq warns this when a Windows proactor loop needs a selector thread for
+    its sockets. zmqx watches sockets on POSIX loops directly and never warns it;
+    the class exists so that warning filters naming it keep working."""
 
 
 class _Pending(_Future):  # type: ignore[type-arg]
@@ -339,4 +346,4 @@ def install() -> None:
 
 
 # pyzmq kept an event loop class for its old integration; any asyncio loop works.
-ZMQEventLoop = asyncio.SelectorEventLoop
+ZMQEventLoop = SelectorEventLoop

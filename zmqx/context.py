@@ -109,6 +109,16 @@ class Context(_core.Context, Generic[_SocketT_co]):
         or a Context object, which the shadow keeps alive)."""
         return cls(shadow=address)
 
+    @classmethod
+    def shadow_pyczmq(cls, ctx: Any) -> Self:
+        """Wrap the libzmq context of a pyczmq `zctx_t *` (needs pyczmq installed;
+        without it, ModuleNotFoundError as in pyzmq)."""
+        from pyczmq import zctx  # type: ignore[import-not-found, unused-ignore]
+
+        from zmqx.utils.interop import cast_int_addr
+
+        return cls.shadow(cast_int_addr(zctx.underlying(ctx)))
+
     if TYPE_CHECKING:
 
         @overload

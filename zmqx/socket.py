@@ -208,14 +208,6 @@ class Socket(_core.Socket):
             topic = topic.encode("utf-8")
         self.set(zmqx.UNSUBSCRIBE, topic)
 
-    def join(self, group: str | bytes) -> None:
-        """DISH: receive the messages a RADIO sends to group (draft API)."""
-        _core.socket_join(self, group)
-
-    def leave(self, group: str | bytes) -> None:
-        """DISH: stop receiving group (draft API)."""
-        _core.socket_leave(self, group)
-
     # ---- endpoints -----------------------------------------------------------
 
     def bind(self, addr: str | bytes) -> _SocketContext[Self]:  # type: ignore[override]

@@ -80,6 +80,34 @@ cdef _ReleaseSignal new_release_signal():
     return signal
 
 
+class _ReleaseEvent(threading.Event):
+    """A threading.Event that is set once libzmq has released a zero-copy buffer
+    (Frame.tracker_event). libzmq alone sets it: set() and clear() raise."""
+
+    def __init__(self, signal):
+        super().__init__()
+        self._signal = signal
+
+    def is_set(self):
+        """True once libzmq has released the buffer."""
+        return self._signal.done
+
+    isSet = is_set
+
+    def wait(self, timeout=None):
+        """Wait up to timeout seconds (None: forever); True once released."""
+        return self._signal.wait(timeout)
+
+    def set(self):
+        raise TypeError("a tracker event is set by libzmq releasing the buffer, not by set()")
+
+    def clear(self):
+        raise TypeError("a tracker event cannot be cleared: the buffer was released")
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {'set' if self.is_set() else 'unset'}>"
+
+
 class MessageTracker:
     """Tells when libzmq is done with zero-copy messages, so their buffers may change.
 
@@ -91,6 +119,7 @@ class MessageTracker:
         self.events = set()
         self.peers = set()
         self._signals = []
+        self._event = None  # Frame.tracker_event's view of the first signal, once asked for
         for obj in towatch:
             if isinstance(obj, _ReleaseSignal):
                 self._signals.append(obj)
@@ -265,6 +294,17 @@ cdef class Frame:
         return other
 
     fast_copy = __copy__
+
+    @property
+    def tracker_event(self):
+        """A threading.Event set once libzmq has released this frame's zero-copy
+        buffer; None when nothing is tracked (track=False, or the data was copied)."""
+        tracker = self.tracker
+        if tracker is None or not tracker._signals:
+            return None
+        if tracker._event is None:
+            tracker._event = _ReleaseEvent(tracker._signals[0])
+        return tracker._event
 
     @property
     def bytes(self):

@@ -1,5 +1,5 @@
-# RADIO/DISH groups (draft API): joining and leaving, looked up at run time like
-# the draft message API in frame.pxi.
+# RADIO/DISH groups (draft API): what Socket.join and Socket.leave call, looked up
+# at run time like the draft message API in frame.pxi.
 
 cdef extern from *:
     """
@@ -21,13 +21,3 @@ cdef int group_call(zmqx_group_call_fn call, str what, Socket sock, group) excep
     if call(s.handle, <const char *>group) < 0:
         raise_zmq_error()
     return 0
-
-
-def socket_join(sock, group):
-    """Join a RADIO/DISH group (DISH sockets; needs libzmq with the draft API)."""
-    group_call(_zmq_join, "join", sock, group)
-
-
-def socket_leave(sock, group):
-    """Leave a RADIO/DISH group joined with socket_join."""
-    group_call(_zmq_leave, "leave", sock, group)

@@ -373,3 +373,11 @@ cdef class Socket:
             rc = zmq_socket_monitor(s.handle, <const char *>encoded, events)
         if rc < 0:
             raise_zmq_error()
+
+    def join(self, group):
+        """DISH: receive the messages a RADIO sends to group (draft API)."""
+        group_call(_zmq_join, "join", self, group)
+
+    def leave(self, group):
+        """DISH: stop receiving group (draft API)."""
+        group_call(_zmq_leave, "leave", self, group)

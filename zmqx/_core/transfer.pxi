@@ -256,6 +256,11 @@ cdef object send_frame(Socket s, Frame frame, int flags):
     return frame.tracker
 
 
+class EmptyMessageError(IndexError, ValueError):
+    """send_multipart was given no parts. An IndexError, as pyzmq raises, and a
+    ValueError, as the bad value it is."""
+
+
 cdef list checked_parts(object msg_parts):
     """The parts of a multipart message, each checked before any is sent, so bad
     input never leaves half a message queued in the socket."""
@@ -264,7 +269,7 @@ cdef list checked_parts(object msg_parts):
         if not (isinstance(part, (bytes, Frame)) or PyObject_CheckBuffer(part)):
             raise TypeError(f"Frame {i} ({part!r:.32}) does not support the buffer interface.")
     if not parts:
-        raise ValueError("send_multipart needs at least one part")
+        raise EmptyMessageError("send_multipart needs at least one part")
     return parts
 
 

@@ -7,6 +7,9 @@ run in a thread (Thread*) or a process (Process*), or in the current thread.
 
 from __future__ import annotations
 
+# pyzmq's zmq.devices names these two as well (not in __all__)
+from zmqx._core._core import proxy as proxy
+from zmqx.constants import DeviceType as DeviceType
 from zmqx.devices.basedevice import BackgroundDevice, Device, ProcessDevice, ThreadDevice
 from zmqx.devices.monitoredqueue import monitored_queue
 from zmqx.devices.monitoredqueuedevice import (
