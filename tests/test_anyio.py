@@ -6,10 +6,13 @@ no anyio module: zmqx only)."""
 
 from __future__ import annotations
 
+import gc
 import random
 import resource
 import socket
+import threading
 import time
+import warnings
 
 import pytest
 from conftest import make_pair
@@ -433,3 +436,29 @@ def test_stress_random_cancellations_lose_duplicate_or_split_nothing(
             assert state["seen"] == set(range(per_pair))
 
     anyio.run(main, backend=backend)
+
+
+def test_a_socket_dropped_after_a_cancelled_receive_is_finalized_at_once(zmq, backend):
+    """The cancelled receive lets go of its socket: dropped unclosed, the socket
+    is finalized by reference counting, and Context.term() returns at once."""
+    import zmqx.anyio
+
+    ctx = zmqx.anyio.Context()
+
+    async def main():
+        pull = ctx.socket(zmq.PULL)
+        pull.bind("inproc://dropped-after-cancel")
+        with anyio.move_on_after(0.05):
+            await pull.recv()
+
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # unclosed, on purpose
+            anyio.run(main, backend=backend)
+            terminating = threading.Thread(target=ctx.term, daemon=True)
+            terminating.start()
+            terminating.join(5)
+    finally:
+        gc.enable()
+    assert not terminating.is_alive(), "term() waits for a socket nobody holds"

@@ -5,6 +5,7 @@ Poller/select/device/proxy, threads with their own hubs, idle CPU, Ctrl-C."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import random
@@ -622,3 +623,26 @@ def test_close_from_another_thread_wakes_the_waiting_greenlet(zmq, green, gctx):
     closer.join(5)
     assert info.value.errno == zmq.ENOTSOCK
     gevent.sleep(0.01)  # the hub frees the watchers closed for the other thread
+
+
+@pytest.mark.zmqx_only  # pyzmq's green sockets are never finalized (tests/flavours.py)
+def test_a_socket_dropped_after_its_waiter_was_killed_is_finalized_at_once(green):
+    """The killed greenlet's receive lets go of its socket: dropped unclosed, the
+    socket is finalized by reference counting, and Context.term() returns."""
+    ctx = green.Context()
+    pull = ctx.socket(green.PULL)
+    pull.bind("inproc://dropped-after-kill")
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # unclosed, on purpose
+            waiting = gevent.spawn(pull.recv)
+            gevent.sleep(0.01)
+            waiting.kill(block=True)
+            del waiting, pull
+            terminating = threading.Thread(target=ctx.term, daemon=True)
+            terminating.start()
+            terminating.join(5)
+    finally:
+        gc.enable()
+    assert not terminating.is_alive(), "term() waits for a socket nobody holds"

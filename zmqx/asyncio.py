@@ -65,6 +65,13 @@ class _Pending(_Future):  # type: ignore[type-arg]
 
     __iter__ = __await__
 
+    def cancel(self, msg: Any | None = None) -> bool:
+        if not super().cancel(msg):
+            return False
+        if self._waiter is not None:
+            self._waiter.dropped()  # nothing waits now: the socket may go
+        return True
+
 
 def _give_back_if_received(future: _Pending) -> None:
     raw = future._raw

@@ -98,6 +98,16 @@ cdef class Waiter:
     cdef readonly object future
     cdef object timer           # the driver's handle of the timeout, or None
     cdef Watcher watcher
+    # The socket's state holder while the waiter is wanted: a program may drop a
+    # socket it still waits on (its future alone in hand), as the loop's reader
+    # keeps it alive in pyzmq. Let go once the waiter is done, expired or dropped,
+    # so that the socket is not left in a cycle with its watcher.
+    cdef object keep
+
+    def dropped(self):
+        """Its future was cancelled, or its task gave up waiting (the adapter's
+        notice): the waiter no longer keeps its socket alive."""
+        self.keep = None
 
     def give_back(self, result):
         """The task that waited for this receive was cancelled after it completed:
@@ -248,6 +258,7 @@ cdef class Watcher:
         w.track = track
         w.nbytes = nbytes
         w.watcher = self
+        w.keep = holder
         w.future = self._pending(w)
         if timeout_ms == TIMEOUT_OF_SOCKET and op != OP_POLL:
             timeout_ms = socket_timeout(holder, ZMQ_RCVTIMEO if op >= OP_RECV else ZMQ_SNDTIMEO)
@@ -258,7 +269,8 @@ cdef class Watcher:
         else:
             queue = self._recv if op >= OP_RECV else self._send
             while queue and (<Waiter>queue[0]).future.done():
-                queue.popleft()  # cancelled or timed out while at the front
+                # cancelled or timed out while at the front
+                self._finish(<Waiter>queue.popleft())
                 self._count(op, -1)
             queue.append(w)
             self._count(op, 1)
@@ -325,6 +337,7 @@ cdef class Watcher:
             if w.future.done():
                 queue.popleft()  # not wanted any more: the op is not done for it
                 self._count(kind, -1)
+                self._finish(w)
                 continue
             try:
                 result = self._try(holder, w.op, w.payload, w.flags, w.copy, w.track, w.nbytes)
@@ -349,6 +362,7 @@ cdef class Watcher:
         cdef list waiting = []
         for w in self._polls:
             if w.future.done():
+                self._finish(w)
                 continue
             if events & w.flags:
                 self._finish(w)
@@ -366,11 +380,15 @@ cdef class Watcher:
                 w.future.set_result(0)
             else:
                 w.future.set_exception(Again())
+        w.keep = None  # last: this may be the socket's last reference
 
     cdef int _finish(self, Waiter w) except -1:
+        """w is done with (completed, or not wanted any more): stop its timer and
+        let go of its socket (the caller holds the socket while it works on it)."""
         if w.timer is not None:
             w.timer.cancel()
             w.timer = None
+        w.keep = None
         return 0
 
     # ---- what the rest of the core tells the watcher ------------------------

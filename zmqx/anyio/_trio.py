@@ -80,12 +80,14 @@ class Deadline:
 class Future:
     """A Watcher's future under trio, awaited by one task."""
 
-    __slots__ = ("_driver", "_state", "_task", "_value", "timer")
+    __slots__ = ("_driver", "_state", "_task", "_value", "_waiter", "timer")
 
-    def __init__(self, driver: Driver | None, state: int = _PENDING, value: Any = None) -> None:
+    def __init__(self, driver: Driver | None, state: int = _PENDING, value: Any = None,
+                 waiter: Any = None) -> None:
         self._driver = driver
         self._state = state
         self._value = value
+        self._waiter = waiter  # the core's Waiter, told when the task stops waiting
         self._task: Task | None = None  # while parked
         self.timer: Deadline | None = None
 
@@ -96,6 +98,7 @@ class Future:
         if self._state != _PENDING:
             return False
         self._settle(_DROPPED, None)
+        self._dropped()
         return True
 
     def set_result(self, result: object) -> None:
@@ -123,6 +126,11 @@ class Future:
         """Its task stops waiting: the Watcher skips it from now on."""
         if self._state == _PENDING:
             self._state = _DROPPED
+            self._dropped()
+
+    def _dropped(self) -> None:
+        if self._waiter is not None:
+            self._waiter.dropped()  # nothing waits now: the socket may go
 
     def __await__(self) -> Generator[Any, None, Any]:
         if self._state == _PENDING:
@@ -184,7 +192,7 @@ class Driver:
         return timer
 
     def pending(self, waiter: object) -> Future:
-        return Future(self)
+        return Future(self, waiter=waiter)
 
     # the token of the trio run in this thread (RuntimeError outside of one): the
     # Watcher's check that its run is the running one

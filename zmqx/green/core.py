@@ -51,6 +51,7 @@ class _GreenFuture:
         if self._state != _PENDING:
             return False
         self._state = _CANCELLED
+        self._dropped()
         self._wake()
         return True
 
@@ -93,9 +94,14 @@ class _GreenFuture:
         # cancelled by the watcher: the socket (or its context) was closed
         raise ZMQError(zmqx.ENOTSOCK, "Socket was closed while waiting")
 
+    def _dropped(self) -> None:
+        if self.waiter is not None:
+            self.waiter.dropped()  # nothing waits now: the socket may go
+
     def _abandon(self) -> None:
         if self._state == _PENDING:
             self._state = _CANCELLED  # the watcher skips it: the op does not happen
+            self._dropped()
         elif self._state == _RESULT and self.waiter is not None:
             self.waiter.give_back(self._value)  # only receives give anything back
             self.waiter = None
