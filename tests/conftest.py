@@ -232,6 +232,26 @@ def wait_for_subscription(pub, sub, timeout=5.0, topic=b""):
     raise TimeoutError("subscription did not propagate")
 
 
+def term_returns_after(ctx, drop_sockets) -> bool:
+    """Whether ctx.term() returns (within 5 s) after drop_sockets() made sockets of
+    ctx and dropped them unclosed, with the garbage collector off: term() waits
+    for every socket not closed, so only reference counting can have closed them."""
+    import gc
+    import warnings
+
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # unclosed, on purpose
+            drop_sockets()
+            terminating = threading.Thread(target=ctx.term, daemon=True)
+            terminating.start()
+            terminating.join(5)
+    finally:
+        gc.enable()
+    return not terminating.is_alive()
+
+
 def make_pair(ctx, type_a, type_b, transport="inproc", endpoints=None, **_):
     """Create ``a`` (bound) and ``b`` (connected to a) over ``transport``.
 

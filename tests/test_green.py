@@ -5,7 +5,6 @@ Poller/select/device/proxy, threads with their own hubs, idle CPU, Ctrl-C."""
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import random
@@ -18,6 +17,7 @@ import time
 import warnings
 
 import pytest
+from conftest import term_returns_after
 
 gevent = pytest.importorskip("gevent")
 
@@ -630,19 +630,13 @@ def test_a_socket_dropped_after_its_waiter_was_killed_is_finalized_at_once(green
     """The killed greenlet's receive lets go of its socket: dropped unclosed, the
     socket is finalized by reference counting, and Context.term() returns."""
     ctx = green.Context()
-    pull = ctx.socket(green.PULL)
-    pull.bind("inproc://dropped-after-kill")
-    gc.disable()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)  # unclosed, on purpose
-            waiting = gevent.spawn(pull.recv)
-            gevent.sleep(0.01)
-            waiting.kill(block=True)
-            del waiting, pull
-            terminating = threading.Thread(target=ctx.term, daemon=True)
-            terminating.start()
-            terminating.join(5)
-    finally:
-        gc.enable()
-    assert not terminating.is_alive(), "term() waits for a socket nobody holds"
+
+    def drop_after_a_killed_receive():
+        pull = ctx.socket(green.PULL)
+        pull.bind("inproc://dropped-after-kill")
+        waiting = gevent.spawn(pull.recv)
+        gevent.sleep(0.01)
+        waiting.kill(block=True)
+
+    assert term_returns_after(ctx, drop_after_a_killed_receive), \
+        "term() waits for a dropped socket"
