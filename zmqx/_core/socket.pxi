@@ -9,11 +9,12 @@ cdef enum:
     LINGER_UNCHANGED = -2
 
 
-cdef int close_now(Socket s, int linger) except -1:
-    """Close s's libzmq socket in this thread (linger: ms, or LINGER_UNCHANGED)."""
+cdef int close_now(Socket s, int linger, int closed_by) except -1:
+    """Close s's libzmq socket in this thread (linger: ms, or LINGER_UNCHANGED;
+    closed_by: CLOSED_BY_SOCKET, or CLOSED_BY_CONTEXT)."""
     if s._watcher is not None:
         # while the FD is still valid: an event loop must stop watching it first
-        (<Watcher>s._watcher).socket_closing()
+        (<Watcher>s._watcher).socket_closing(closed_by)
     if linger != LINGER_UNCHANGED:
         zmq_setsockopt(s.handle, ZMQ_LINGER, &linger, sizeof(int))
     zmq_close(s.handle)
@@ -28,15 +29,20 @@ cdef int finish_deferred_close(Socket s) except -1:
     """Close a socket that another thread closed while this one waited in it;
     returns who closed it (CLOSED_BY_SOCKET or CLOSED_BY_CONTEXT)."""
     cdef int closed_by = s._closing
-    close_now(s, s._closing_linger)
+    close_now(s, s._closing_linger, closed_by)
     s._closing = 0
     return closed_by
 
 
-cdef int raise_closed_while_waiting(int closed_by) except -1:
+cdef object closed_while_waiting(int closed_by):
+    """What a call waiting in a socket that closed meanwhile raises."""
     if closed_by == CLOSED_BY_CONTEXT:
-        raise ContextTerminated()
-    raise ZMQError(ENOTSOCK, "Socket was closed by another thread while waiting")
+        return ContextTerminated()
+    return ZMQError(ENOTSOCK, "Socket was closed while waiting")
+
+
+cdef int raise_closed_while_waiting(int closed_by) except -1:
+    raise closed_while_waiting(closed_by)
 
 
 # Every Socket object wrapping a libzmq socket, by address: closing one of them
@@ -90,7 +96,7 @@ cdef int close_socket(Socket sock, linger, int closed_by) except -1:
         s._closing_linger = linger_ms
         zmqx_waker_signal(s._waiter)
         return 0
-    return close_now(s, linger_ms)
+    return close_now(s, linger_ms, closed_by)
 
 
 cdef int endpoint_call(Socket self, int (*call)(void *, const char *) noexcept nogil,

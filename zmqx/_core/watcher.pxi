@@ -18,8 +18,10 @@
 #   pending(waiter)                     a new pending future (done(), cancel(),
 #                                       set_result(), set_exception())
 #   completed(result) / failed(exc)     a future that is already done
-#   abandon(future)                     optional: settle a pending future whose socket
-#                                       closed (without it, the future is cancelled)
+#   abandon(future, error)              optional: settle a pending future whose socket
+#                                       closed with error, what a blocking call raises
+#                                       then: ZMQError(ENOTSOCK), or ContextTerminated
+#                                       (without abandon, the future is cancelled)
 #   current()                           optional, for loops that asyncio does not run:
 #                                       the loop running in this thread (raising
 #                                       RuntimeError when none is), so that FutureSocket
@@ -292,7 +294,7 @@ cdef class Watcher:
         if holder is None or self._serving:
             return
         if holder.handle == NULL or holder._closing:
-            self.socket_closing()
+            self.socket_closing(holder._closing or CLOSED_BY_SOCKET)
             return
         self._serving = True
         try:
@@ -400,18 +402,21 @@ cdef class Watcher:
             self._schedule()
         return 0
 
-    cdef int socket_closing(self) except -1:
-        """The socket closes: let go of its FD while it is still valid."""
-        self.detach()
-        return 0
+    cdef int socket_closing(self, int closed_by) except -1:
+        """The socket closes (closed_by: CLOSED_BY_SOCKET or CLOSED_BY_CONTEXT): let
+        go of its FD while it is still valid."""
+        return self._detach(closed_by)
 
     def detach(self):
         """Stop serving the socket: stop watching its FD and cancel (or abandon,
         see the driver protocol) every pending waiter: no future outlives its watcher."""
+        self._detach(CLOSED_BY_SOCKET)
+
+    cdef int _detach(self, int closed_by) except -1:
         cdef list waiters = list(self._recv) + list(self._send) + self._polls
         cdef Socket holder = self._socket()
         if self._holder_ref is None:
-            return
+            return 0
         if self._watching:
             self._watching = False
             self.driver.unwatch(self._fd)
@@ -428,12 +433,13 @@ cdef class Watcher:
             self._finish(<Waiter>w)
             if abandon is not None:
                 if not (<Waiter>w).future.done():
-                    abandon((<Waiter>w).future)
+                    abandon((<Waiter>w).future, closed_while_waiting(closed_by))
                 continue
             try:
                 (<Waiter>w).future.cancel()
             except RuntimeError:
                 pass  # its loop is closed: cancelled all the same, no callback can run
+        return 0
 
     # ---- messages given back by cancelled receivers ------------------------
 

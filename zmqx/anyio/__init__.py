@@ -23,8 +23,9 @@ zmqx/anyio/_trio.py).
 
 Cancelling by cancel scopes (move_on_after, fail_after, a task group's cancel)
 never loses, duplicates or splits a message; a socket closed by another task
-fails the calls waiting on it with ZMQError(ENOTSOCK); RCVTIMEO and SNDTIMEO
-give Again, as for blocking sockets.
+fails the calls waiting on it with ZMQError(ENOTSOCK) (ContextTerminated when
+its context is destroyed); RCVTIMEO and SNDTIMEO give Again, as for blocking
+sockets.
 """
 
 from __future__ import annotations
@@ -40,8 +41,7 @@ import zmqx
 from zmqx._core._core import POLL, Frame, FutureSocket, MessageTracker, Watcher, running_loop
 from zmqx._core._core import Poller as _SyncPoller
 from zmqx.asyncio import _LoopDriver, _start_poll, _watcher_in
-from zmqx.constants import ENOTSOCK, POLLIN, POLLOUT
-from zmqx.error import ZMQError
+from zmqx.constants import POLLIN, POLLOUT
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -53,14 +53,15 @@ _R = TypeVar("_R")
 
 class _AsyncioDriver(_LoopDriver):
     """zmqx.asyncio's driver, except for a socket closed under a waiting task:
-    the task gets ZMQError(ENOTSOCK), where a CancelledError would look like a
-    cancel scope's doing to anyio."""
+    the task gets what a blocking call would raise (ZMQError(ENOTSOCK), or
+    ContextTerminated), where a CancelledError would look like a cancel scope's
+    doing to anyio."""
 
     __slots__ = ()
 
     @staticmethod
-    def abandon(future: asyncio.Future[Any]) -> None:
-        future.set_exception(ZMQError(ENOTSOCK))
+    def abandon(future: asyncio.Future[Any], error: BaseException) -> None:
+        future.set_exception(error)
 
 
 _NO_LOOP = ("zmqx.anyio sockets wait inside an event loop: anyio.run(...) with the "

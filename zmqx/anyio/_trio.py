@@ -35,8 +35,6 @@ from trio.lowlevel import (
 )
 
 from zmqx._core._core import Watcher, watcher_of
-from zmqx.constants import ENOTSOCK
-from zmqx.error import ZMQError
 
 __all__ = ["watcher_in_run"]
 
@@ -207,8 +205,8 @@ class Driver:
         return Future(None, _ERROR, exc)
 
     @staticmethod
-    def abandon(future: Future) -> None:
-        future.set_exception(ZMQError(ENOTSOCK))
+    def abandon(future: Future, error: BaseException) -> None:
+        future.set_exception(error)  # what a blocking call raises: ENOTSOCK or ETERM
 
     # ---- the awaiting tasks' side -------------------------------------------
 

@@ -91,7 +91,7 @@ class _GreenFuture:
             return self._value
         if self._state == _FAILED:
             raise self._value
-        # cancelled by the watcher: the socket (or its context) was closed
+        # cancelled under its waiting greenlet (the Watcher abandons instead)
         raise ZMQError(zmqx.ENOTSOCK, "Socket was closed while waiting")
 
     def _dropped(self) -> None:
@@ -165,6 +165,12 @@ class _HubDriver:
 
     def pending(self, waiter: Any) -> _GreenFuture:
         return _GreenFuture(self, waiter)
+
+    @staticmethod
+    def abandon(future: _GreenFuture, error: BaseException) -> None:
+        """The socket closed under a waiting greenlet: it raises what a blocking
+        call raises then, ZMQError(ENOTSOCK) or (Context.destroy) ContextTerminated."""
+        future.set_exception(error)
 
     def completed(self, result: object) -> _GreenFuture:
         future = _GreenFuture(self, None)
