@@ -38,6 +38,8 @@ FLAVOURS: dict[str, tuple[str | None, str]] = {
 # (flavour, feature) -> why pyzmq's flavour lacks it: Flavoured.needs skips those
 PYZMQ_LACKS: dict[tuple[str, str], str] = {
     ("green", "timeo"): "pyzmq's zmq.green ignores RCVTIMEO/SNDTIMEO (warns, waits forever)",
+    ("asyncio", "efsm"): "pyzmq's zmq.asyncio leaves a receive libzmq refuses pending forever",
+    ("uvloop", "efsm"): "pyzmq's zmq.asyncio leaves a receive libzmq refuses pending forever",
     ("green", "finalize"): "pyzmq's zmq.green never finalizes a dropped socket that waited "
                            "(not even after gc.collect()): term() waits for it forever",
 }

@@ -293,3 +293,19 @@ def test_a_dropped_socket_is_finalized_at_once(flavoured):
     flavoured.needs("finalize")
     assert term_returns_after(flavoured.ctx, lambda: flavoured.run(body)), \
         "term() waits for a dropped socket"
+
+
+def test_an_operation_libzmq_refuses_fails_at_once(flavoured):
+    """A REQ socket must send before it receives: the receive fails with EFSM at
+    once (an event-loop flavour's future is failed, not left pending), and the
+    socket works on."""
+    async def body(f):
+        rep, req = f.pair("REP", "REQ")
+        with pytest.raises(f.zmq.ZMQError) as refused:
+            await f.io(req.recv())
+        assert refused.value.errno == f.zmq.EFSM
+        await f.io(req.send(b"ping"))
+        assert await f.io(rep.recv()) == b"ping"
+
+    flavoured.needs("efsm")
+    flavoured.run(body)

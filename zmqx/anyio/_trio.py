@@ -34,7 +34,7 @@ from trio.lowlevel import (
     wait_task_rescheduled,
 )
 
-from zmqx._core._core import Watcher, watcher_of
+from zmqx._core._core import Done, Watcher, watcher_of
 
 __all__ = ["watcher_in_run"]
 
@@ -80,11 +80,10 @@ class Future:
 
     __slots__ = ("_driver", "_state", "_task", "_value", "_waiter", "timer")
 
-    def __init__(self, driver: Driver | None, state: int = _PENDING, value: Any = None,
-                 waiter: Any = None) -> None:
+    def __init__(self, driver: Driver, waiter: Any) -> None:
         self._driver = driver
-        self._state = state
-        self._value = value
+        self._state = _PENDING
+        self._value: Any = None
         self._waiter = waiter  # the core's Waiter, told when the task stops waiting
         self._task: Task | None = None  # while parked
         self.timer: Deadline | None = None
@@ -114,10 +113,9 @@ class Future:
         task = self._task
         if task is not None:
             self._task = None
-            assert driver is not None
             del driver._sleepers[self]
             reschedule(task)
-        elif driver is not None and driver._reader is self:
+        elif driver._reader is self:
             driver._rouse()
 
     def _drop(self) -> None:
@@ -127,12 +125,10 @@ class Future:
             self._dropped()
 
     def _dropped(self) -> None:
-        if self._waiter is not None:
-            self._waiter.dropped()  # nothing waits now: the socket may go
+        self._waiter.dropped()  # nothing waits now: the socket may go
 
     def __await__(self) -> Generator[Any, None, Any]:
         if self._state == _PENDING:
-            assert self._driver is not None
             yield from self._driver.wait(self).__await__()
         if self._state == _RESULT:
             return self._value
@@ -190,19 +186,15 @@ class Driver:
         return timer
 
     def pending(self, waiter: object) -> Future:
-        return Future(self, waiter=waiter)
+        return Future(self, waiter)
 
     # the token of the trio run in this thread (RuntimeError outside of one): the
     # Watcher's check that its run is the running one
     current = staticmethod(current_trio_token)
 
-    @staticmethod
-    def completed(result: object) -> Future:
-        return Future(None, _RESULT, result)
-
-    @staticmethod
-    def failed(exc: BaseException) -> Future:
-        return Future(None, _ERROR, exc)
+    # an operation that completed at once: a compiled future, already done
+    completed = Done
+    failed = staticmethod(Done.failed)
 
     @staticmethod
     def abandon(future: Future, error: BaseException) -> None:
