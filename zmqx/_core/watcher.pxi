@@ -410,6 +410,9 @@ cdef class Watcher:
         self._detach(CLOSED_BY_SOCKET)
 
     cdef int _detach(self, int closed_by) except -1:
+        # The socket's reference may be the last one to this watcher (a cdef method
+        # holds none): without this one, the collector could free it mid-way.
+        cdef Watcher alive = self
         cdef list waiters = list(self._recv) + list(self._send) + self._polls
         cdef Socket holder = self._socket()
         if self._holder_ref is None:
