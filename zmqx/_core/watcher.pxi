@@ -373,13 +373,13 @@ cdef class Watcher:
 
     def _expire(self, Waiter w):
         """A waiter's timeout: Again for a send or receive, 0 for a poll."""
-        w.timer = None
+        w.timer = None  # fired: nothing to cancel
         if not w.future.done():
             if w.op == OP_POLL:
                 w.future.set_result(0)
             else:
                 w.future.set_exception(Again())
-        w.keep = None  # last: this may be the socket's last reference
+        self._finish(w)  # last: it may drop the socket's last reference
 
     cdef int _finish(self, Waiter w) except -1:
         """w is done with (completed, or not wanted any more): stop its timer and
@@ -609,7 +609,7 @@ cdef class FutureSocket(LoopSocket):
         cdef object mark = loop_mark()
         if watcher is None or mark is None or (<Watcher>watcher)._loop_mark is not mark:
             # not the loop this watcher was last used in, or no way to tell
-            loop = running_loop()
+            loop = None if mark is NO_LOOP else _get_running_loop()
             if watcher is None or not ((<Watcher>watcher).loop is loop if loop is not None
                                        else (<Watcher>watcher)._runs_here()):
                 watcher = self._serving()
