@@ -255,7 +255,11 @@ class BackgroundDevice(Device):
     # ---- talking to the worker -----------------------------------------------
 
     def _launch_worker(self, conn: Connection) -> Any:
-        raise NotImplementedError
+        """Start the worker (a thread, a process) that runs the device and talks
+        through conn; what ThreadDevice and ProcessDevice define."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not say where the device runs: use ThreadDevice "
+            "or ProcessDevice (or define _launch_worker)")
 
     def _launch(self) -> None:
         if self.launcher is not None:
