@@ -38,7 +38,8 @@ from zmqx._core._core import (
     checked_message,
     running_loop,
 )
-from zmqx.asyncio import _watcher_in
+from zmqx._drivers.asyncio_driver import watcher_in
+from zmqx._drivers.tornado_driver import TornadoDriver
 from zmqx.constants import EFSM, ETERM, POLLIN, POLLOUT
 from zmqx.utils import jsonapi
 
@@ -106,6 +107,9 @@ class ZMQStream:
         self.getsockopt_string = socket.getsockopt_string
         self.setsockopt_unicode = socket.setsockopt_unicode
         self.getsockopt_unicode = socket.getsockopt_unicode
+        # served by the IOLoop from now on, as tornado's add_handler would: its
+        # close(all_fds=True) closes the socket
+        self._watcher()
 
     def __repr__(self) -> str:
         return f"<ZMQStream of {self.socket!r}>"
@@ -418,7 +422,7 @@ class ZMQStream:
             return False
 
     def _watcher(self) -> Watcher:
-        return _watcher_in(self.socket, self._loop)
+        return watcher_in(self.socket, self._loop, TornadoDriver)
 
     def _run_callback(self, callback: Callable[..., object], *args: Any) -> None:
         """Run a user callback: its exception is logged (the stream goes on), and a
@@ -454,10 +458,16 @@ class _Pump:
         self.due = False  # run() is scheduled
 
     def start(self) -> None:
-        """Run soon, from the loop, unless already due or waiting for the socket."""
+        """Run soon, from the loop, unless already due or waiting for the socket.
+        From another thread than the running loop's (a stream set up there), the
+        loop is woken for it."""
         if self.waiting is None and not self.due:
             self.due = True
-            self.stream._loop.call_soon(self.run)
+            loop = self.stream._loop
+            if running_loop() is not loop and loop.is_running():
+                loop.call_soon_threadsafe(self.run)
+            else:
+                loop.call_soon(self.run)
 
     def stop(self) -> None:
         """Stop waiting for the socket (a due run finds nothing wanted)."""
