@@ -8,7 +8,7 @@ import os
 import threading
 
 from zmqx._core import _core
-from zmqx._options import is_plain_attribute, option_named
+from zmqx._options import is_plain_attribute, option_named, read_option
 from zmqx.constants import ContextOption, SocketOption
 from zmqx.error import ZMQError
 from zmqx.socket import Socket
@@ -173,7 +173,7 @@ class Context(_core.Context, Generic[_SocketT_co]):
             raise AttributeError(f"{type(self).__name__} has no such option: {name.upper()}")
         upper, option = found
         if upper in ContextOption.__members__:
-            return self.get(option)
+            return read_option(self.get, upper, option)
         try:
             return self.sockopts[option]
         except KeyError:
