@@ -640,3 +640,27 @@ def test_a_socket_dropped_after_its_waiter_was_killed_is_finalized_at_once(green
 
     assert term_returns_after(ctx, drop_after_a_killed_receive), \
         "term() waits for a dropped socket"
+
+
+@pytest.mark.parametrize("how", ["set", "attribute"])
+def test_timeouts_warn_when_set_or_read(green, gctx, how):
+    """RCVTIMEO and SNDTIMEO warn (UserWarning) when set or read through set(), get()
+    or attributes, as zmq.green does (gevent ignores them there; zmqx.green applies
+    them); setsockopt()/getsockopt() and other options are quiet, as there."""
+    s = sock(gctx, green.PULL)
+    for option in ("RCVTIMEO", "SNDTIMEO"):
+        code = getattr(green, option)
+        with pytest.warns(UserWarning, match="TIMEO"):
+            if how == "attribute":
+                setattr(s, option.lower(), 25)
+            else:
+                s.set(code, 25)
+        with pytest.warns(UserWarning, match="TIMEO"):
+            value = getattr(s, option.lower()) if how == "attribute" else s.get(code)
+        assert value == 25
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s.setsockopt(green.RCVTIMEO, 30)
+        assert s.getsockopt(green.RCVTIMEO) == 30
+        s.linger = 5
+        assert s.linger == 5

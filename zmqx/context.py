@@ -146,12 +146,12 @@ class Context(_core.Context, Generic[_SocketT_co]):
         try:
             for option, value in self.sockopts.items():
                 try:
-                    sock.set(option, value)
+                    sock.setsockopt(option, value)
                 except ZMQError as e:
                     if e.errno != errno.EINVAL:
                         raise  # EINVAL: the default does not apply to this type
             for option, value in options:
-                sock.set(option, value)
+                sock.setsockopt(option, value)
         except BaseException:
             sock.close(linger=0)
             raise
