@@ -717,3 +717,27 @@ def test_the_poller_sees_a_message_given_back(zmq, green, gctx):
     poller.register(a, green.POLLIN)
     assert in_greenlet(poller.poll, 2000) == [(a, green.POLLIN)]
     assert in_greenlet(a.recv) == b"given back"
+
+
+@pytest.mark.parametrize("how", ["set", "attribute"])
+def test_timeouts_warn_when_set_or_read(green, gctx, how):
+    """RCVTIMEO and SNDTIMEO warn (UserWarning) when set or read through set(), get()
+    or attributes, as zmq.green does (gevent ignores them there; zmqx.green applies
+    them); setsockopt()/getsockopt() and other options are quiet, as there."""
+    s = sock(gctx, green.PULL)
+    for option in ("RCVTIMEO", "SNDTIMEO"):
+        code = getattr(green, option)
+        with pytest.warns(UserWarning, match="TIMEO"):
+            if how == "attribute":
+                setattr(s, option.lower(), 25)
+            else:
+                s.set(code, 25)
+        with pytest.warns(UserWarning, match="TIMEO"):
+            value = getattr(s, option.lower()) if how == "attribute" else s.get(code)
+        assert value == 25
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s.setsockopt(green.RCVTIMEO, 30)
+        assert s.getsockopt(green.RCVTIMEO) == 30
+        s.linger = 5
+        assert s.linger == 5

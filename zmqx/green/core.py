@@ -14,6 +14,7 @@ receive.
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Any
 
 import gevent
@@ -240,6 +241,33 @@ class Socket(WaitingSocket, zmqx.Socket):
 
     def _serving(self) -> _Watcher:
         return watcher_in_this_hub(self)
+
+    # zmq.green warns when RCVTIMEO/SNDTIMEO are set or read through set(), get()
+    # or attributes (not setsockopt/getsockopt): gevent ignores them there, here
+    # they apply, and programs ported from it should know.
+    def set(self, option: int, optval: Any) -> None:
+        """Set an option (see zmqx.Socket.set)."""
+        _warn_if_timeout(option)
+        super().set(option, optval)
+
+    def get(self, option: int) -> Any:
+        """Get an option (see zmqx.Socket.get)."""
+        _warn_if_timeout(option)
+        return super().get(option)
+
+    setsockopt = zmqx.Socket.setsockopt
+    getsockopt = zmqx.Socket.getsockopt
+
+
+def _warn_if_timeout(option: int) -> None:
+    if option == zmqx.RCVTIMEO or option == zmqx.SNDTIMEO:
+        name = "RCVTIMEO" if option == zmqx.RCVTIMEO else "SNDTIMEO"
+        warnings.warn(
+            f"{name} applies to zmqx.green sockets: a greenlet that waits longer raises"
+            " zmqx.Again (zmq.green ignores the TIMEO options)",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class Context(zmqx.Context[Socket]):
