@@ -334,6 +334,36 @@ def test_malformed_requests_never_stop_the_authenticator(zmq, impl_name, variant
     assert verdict["stop_seconds"] is not None and verdict["stop_seconds"] < 1, verdict
 
 
+@pytest.mark.zmqx_only
+def test_failing_handle_zap_message_override_is_answered_500(zmq, ctx, auth_log):
+    """The thread answers for an override that raises before replying, and goes on."""
+    calls = []
+
+    class Flaky(auth_module(zmq, "thread").ThreadAuthenticator):
+        async def handle_zap_message(self, msg):
+            calls.append(msg[1])
+            if len(calls) == 1:
+                raise RuntimeError("bug in an override")
+            await super().handle_zap_message(msg)
+
+    authenticator = Flaky(ctx)
+    authenticator.start()
+    req = ctx.socket(zmq.REQ)
+    req.linger = 0
+    req.rcvtimeo = ARRIVES
+    req.connect("inproc://zeromq.zap.01")
+    try:
+        req.send_multipart(zap_request(b"NULL"))
+        assert req.recv_multipart()[1:4] == [b"id-1", b"500", b"Internal error"]
+        req.send_multipart(zap_request(b"NULL"))
+        assert req.recv_multipart()[1:3] == [b"id-1", b"200"]
+        assert authenticator.is_alive()
+        assert any("bug in an override" in (r.exc_text or "") for r in auth_log.records)
+    finally:
+        req.close()
+        authenticator.stop()
+
+
 # ------------------------------------------------------------------ life cycle
 
 
