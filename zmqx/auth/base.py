@@ -49,7 +49,7 @@ _ANY_DOMAIN = "*"
 _OK, _REFUSED, _FAILED = b"200", b"400", b"500"
 #: How many credential frames each mechanism's request carries.
 _CREDENTIAL_FRAMES = {b"NULL": 0, b"PLAIN": 2, b"CURVE": 1, b"GSSAPI": 1}
-CURVE_KEY_BYTES = 32
+_CURVE_KEY_BYTES = 32  # a Curve25519 public key
 
 
 class Authenticator:
@@ -333,6 +333,6 @@ def _malformation(msg: list[bytes]) -> bytes:
         return b"Unsupported mechanism"
     if len(credentials) != expected:
         return b"Invalid credentials"
-    if mechanism == b"CURVE" and len(credentials[0]) != CURVE_KEY_BYTES:
+    if mechanism == b"CURVE" and len(credentials[0]) != _CURVE_KEY_BYTES:
         return b"Invalid CURVE key"
     return b""
