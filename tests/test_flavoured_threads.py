@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -219,3 +222,18 @@ def test_an_operation_from_a_thread_without_a_loop_goes_to_the_sockets_loop(zmq)
     assert all(f.done() and f.exception() is None for f in futures)
     loop.close()
     ctx.destroy(linger=0)
+
+
+@pytest.mark.zmqx_only  # pyzmq's asyncio leaves tasks asleep (see the tests above)
+@pytest.mark.parametrize("flavour_name", ["asyncio", "green", "trio"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_other_threads_acting_at_random_never_crash_hang_or_duplicate(zmq, flavour_name, seed):
+    """Sends, cancels, close() and destroy() from another thread at random moments
+    of a loop's receives, with random timeouts (tests/threads_at_random.py, in a
+    child process so that a crash shows as one)."""
+    pytest.importorskip("gevent" if flavour_name == "green" else "trio")
+    script = os.path.join(os.path.dirname(__file__), "threads_at_random.py")
+    done = subprocess.run([sys.executable, script, flavour_name, str(seed)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "[]", done.stdout[-3000:]
