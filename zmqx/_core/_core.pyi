@@ -478,6 +478,7 @@ class FutureSocket(LoopSocket):
     """Blocking methods return futures of the running asyncio loop."""
 
     def _serving(self) -> Watcher: ...
+    def _start_poll(self, flags: int, timeout_ms: int) -> Any: ...
     def send(  # type: ignore[override]
         self,
         data: Any,

@@ -57,17 +57,22 @@ cdef class FutureSocket(LoopSocket):
         if watcher is None or mark is None or (<Watcher>watcher)._loop_mark is not mark:
             # not the loop this watcher was last used in, or no way to tell
             loop = None if mark is NO_LOOP else _get_running_loop()
-            if loop is None and watcher is not None and (<Watcher>watcher)._relays_here():
+            if watcher is None or (loop is None and not (<Watcher>watcher)._relays_here()
+                                   and not (<Watcher>watcher)._runs_here()) \
+                    or (loop is not None and (<Watcher>watcher).loop is not loop):
+                watcher = self._serving()
+            if loop is None and (<Watcher?>watcher)._relays_here():
                 # no loop runs here, and the socket's runs in another thread: the
                 # operation goes there (a future of that loop, for fire-and-forget)
                 return (<Watcher>watcher).relay(op, payload, flags, copy, track, nbytes,
                                                 timeout_ms)
-            if watcher is None or not ((<Watcher>watcher).loop is loop if loop is not None
-                                       else (<Watcher>watcher)._runs_here()):
-                watcher = self._serving()
-            if loop is not None and (<Watcher?>watcher).loop is loop:
+            if loop is not None and (<Watcher>watcher).loop is loop:
                 (<Watcher>watcher)._loop_mark = mark
         return (<Watcher?>watcher)._submit(op, payload, flags, copy, track, nbytes, timeout_ms)
+
+    def _start_poll(self, int flags, int timeout_ms):
+        """poll()'s future of the events in flags (see the adapters' poll())."""
+        return self._start(OP_POLL, None, flags, True, False, 0, timeout_ms)
 
 
 # ---- sockets whose blocking methods wait in a green thread -------------------

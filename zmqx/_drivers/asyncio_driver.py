@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 import zmqx
-from zmqx._core._core import POLL, FutureSocket, Watcher, running_loop, watcher_of
+from zmqx._core._core import FutureSocket, Watcher, running_loop, watcher_of
 
 
 class Pending(Future):  # type: ignore[type-arg]
@@ -164,7 +164,7 @@ def start_poll(socket: FutureSocket, timeout: int | None, flags: int) -> Any:
     if not flags:
         raise ValueError("poll needs flags (POLLIN and/or POLLOUT)")
     timeout_ms = -1 if timeout is None or timeout < 0 else int(timeout)
-    return socket._serving().submit(POLL, None, flags, timeout_ms=timeout_ms)
+    return socket._start_poll(flags, timeout_ms)
 
 
 def _same(value: Any) -> Any:
