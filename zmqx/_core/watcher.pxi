@@ -462,6 +462,8 @@ cdef class Watcher:
         FD before it closes the socket (meanwhile the socket counts as closed);
         False if the caller closes it now (no other thread runs the loop)."""
         cdef int before = holder._closing
+        if self._elsewhere is None:
+            return False  # a loop that other threads cannot hand anything to
         done = threading.Event()
         holder._closing = closed_by
         holder._closing_linger = linger
