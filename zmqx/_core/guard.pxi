@@ -77,9 +77,10 @@ cdef inline bint reads_options_only(int option) noexcept:
 
 cdef inline Socket enter_to_read(Socket s, int option):
     """enter() for getsockopt. An option read from the settings alone may be
-    read while another thread waits in the socket (as pyzmq allows): zmqx waits
-    outside libzmq, in poll(2), and nothing writes the settings meanwhile, since
-    setsockopt, bind and connect are refused. Such a read changes no readiness."""
+    read while another thread waits in the socket (as pyzmq allows): that
+    thread waits outside libzmq, in poll(2), or runs a proxy loop, and neither
+    writes the settings; nor can anyone else meanwhile, since setsockopt, bind
+    and connect are refused. Such a read changes no readiness."""
     cdef Socket holder = s if s._primary is None else s._primary
     if not reads_options_only(option):
         return enter(s)

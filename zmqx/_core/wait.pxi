@@ -89,8 +89,10 @@ cdef int wait_released(object holders, released_wait wait, void *arg,
     with nogil:
         rc = wait(arg, waker.read_fd, timeout_ms)
         err = errno_c
-    closed_by = release_all(holders, &waker)
-    return_waker(&waker)
+    try:
+        closed_by = release_all(holders, &waker)
+    finally:
+        return_waker(&waker)
     if closed_by:
         raise_closed_while_waiting(closed_by)
     if rc < 0:
@@ -115,7 +117,7 @@ cdef inline bint in_main_thread() noexcept:
 
 
 cdef struct SocketSleep:
-    pollfd fds[2]           # the socket's FD, and its waker
+    pollfd fds[2]           # the socket's FD, and the wait's waker
 
 
 cdef int sleep_on_fds(void *arg, int wake_fd, int timeout_ms) noexcept nogil:
