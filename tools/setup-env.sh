@@ -41,6 +41,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     $PY -m pip install -q mypy==2.4.1 basedpyright==1.40.2 >&2
     # the CLI's optional extra (zmqx[cli]): progress bars and tables, benchmark charts
     $PY -m pip install -q "rich>=13" "matplotlib>=3.5" >&2
+    # the real-application tests (tests/test_apps_*.py): Jupyter kernels, notebooks, ipyparallel
+    $PY -m pip install -q "ipykernel>=7,<8" jupyter_client nbclient nbformat ipyparallel >&2
     # lint, pinned: new releases add rules (make test runs tools/lint.sh first)
     $PY -m pip install -q ruff==0.17.6 cython-lint==0.22.1 pycodestyle >&2
     touch "$stamp"
