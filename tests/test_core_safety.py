@@ -73,26 +73,36 @@ def test_every_method_of_a_shadow_is_refused_while_its_owner_waits(ctx, zmq, pai
     socket that another thread waits in is refused for every call."""
     a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
     shadow = zmq.Socket.shadow(a.underlying)
-    reader = bg(a.recv)
-    time.sleep(0.1)
-    assert reader.is_alive(), "recv returned without a message"
     calls = {
         "bind": lambda: shadow.bind("inproc://shadow-bind"),
         "connect": lambda: shadow.connect("inproc://shadow-connect"),
         "unbind": lambda: shadow.unbind("inproc://nowhere"),
         "disconnect": lambda: shadow.disconnect("inproc://nowhere"),
         "setsockopt": lambda: shadow.setsockopt(zmq.LINGER, 0),
-        "getsockopt": lambda: shadow.getsockopt(zmq.LINGER),
+        "getsockopt": lambda: shadow.getsockopt(zmq.EVENTS),
         "send": lambda: shadow.send(b"x"),
         "recv": lambda: shadow.recv(zmq.NOBLOCK),
         "poll": lambda: shadow.poll(0),
         "monitor": lambda: shadow.monitor("inproc://shadow-monitor"),
         "fileno": lambda: shadow.fileno(),
     }
-    try:
+
+    def refused():
         with pytest.raises(zmq.ZMQError) as info:
             calls[call]()
         assert info.value.errno == errno.EBUSY
+
+    _while_blocked_in_recv(a, b, bg, refused)
+
+
+def _while_blocked_in_recv(a, b, bg, check):
+    """Run check() while another thread waits in a.recv(); then b's message
+    must still reach that thread."""
+    reader = bg(a.recv)
+    time.sleep(0.1)
+    try:
+        assert reader.is_alive(), "recv returned without a message"
+        check()
         b.send(b"wake")
         reader.join(2)
         assert reader.result == b"wake"
@@ -119,6 +129,90 @@ def test_close_from_other_thread_wakes_blocked_recv(ctx, zmq, pair, bg):
         assert info.value.errno == zmq.ENOTSOCK
     finally:
         _stop_blocked_reader(b, reader)
+
+
+SETTINGS = ("TYPE", "LINGER", "SNDHWM", "RCVHWM", "ROUTING_ID", "LAST_ENDPOINT", "RCVTIMEO",
+            "SNDTIMEO", "IMMEDIATE", "MAXMSGSIZE")
+
+
+def test_settings_read_while_another_thread_waits(ctx, zmq, pair, bg):
+    """Options libzmq answers from the socket's settings (it processes no
+    commands for them) may be read while another thread waits in recv()."""
+    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+    a.linger = 123
+    a.routing_id = b"me"
+    before = {name: a.getsockopt(getattr(zmq, name)) for name in SETTINGS}
+
+    def read():
+        assert {name: a.getsockopt(getattr(zmq, name)) for name in SETTINGS} == before
+        assert (a.linger, a.routing_id, a.type) == (123, b"me", zmq.PAIR)
+
+    _while_blocked_in_recv(a, b, bg, read)
+
+
+@pytest.mark.zmqx_only
+@pytest.mark.parametrize("name", ["EVENTS", "RCVMORE", "FD"])
+def test_reads_that_would_race_are_refused_while_another_thread_waits(ctx, zmq, pair, bg, name):
+    """EVENTS processes the socket's commands, RCVMORE changes with every
+    receive, FD drives readiness: reading them from a second thread would race
+    the waiting one, as would any setsockopt."""
+    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+
+    def refused():
+        for call in (lambda: a.getsockopt(getattr(zmq, name)), lambda: a.setsockopt(zmq.LINGER, 1)):
+            with pytest.raises(zmq.ZMQError) as info:
+                call()
+            assert info.value.errno == errno.EBUSY
+
+    _while_blocked_in_recv(a, b, bg, refused)
+
+
+@pytest.mark.timeout(30)
+def test_daemon_thread_waiting_at_exit_is_quiet_and_prompt(zmq):
+    """A daemon thread still blocked in recv() or a Poller when the interpreter
+    exits prints nothing, and exit does not wait for it."""
+    code = textwrap.dedent(
+        f"""
+        import threading, time
+        import {zmq.__name__} as zmq
+        ctx = zmq.Context()
+        s = ctx.socket(zmq.PULL)
+        s.bind("inproc://exit-recv")
+        q = ctx.socket(zmq.PULL)
+        q.bind("inproc://exit-poll")
+        poller = zmq.Poller()
+        poller.register(q, zmq.POLLIN)
+        threading.Thread(target=s.recv, daemon=True).start()
+        threading.Thread(target=poller.poll, daemon=True).start()
+        time.sleep(0.3)
+        print("exiting")
+        """
+    )
+    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(zmq.__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_parent, env.get("PYTHONPATH")) if p)
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=25, env=env, check=False)
+    took = time.monotonic() - t0
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "exiting\n", "")
+    assert took < 10
+
+
+def test_context_exit_warns_about_sockets_left_open(zmq):
+    """Leaving a `with Context()` block with a socket open closes it, with a
+    ResourceWarning that points at the with statement."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with zmq.Context() as c:
+            s = c.socket(zmq.PUSH)
+            c.socket(zmq.PULL).close()
+            assert caught == []
+        line = sys._getframe().f_lineno - 4  # the with statement
+    found = [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert len(found) == 1, [str(w.message) for w in caught]
+    assert (found[0].filename, found[0].lineno) == (__file__, line)
+    assert s.closed and c.closed
 
 
 @pytest.mark.zmqx_only

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import threading
+import warnings
 
 from zmqx._core import _core
 from zmqx._options import is_plain_attribute, option_named, read_option
@@ -203,6 +204,12 @@ class Context(_core.Context, Generic[_SocketT_co]):
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # a socket still open here was forgotten: say so (at the with
+        # statement), as for any resource left to be cleaned up
+        for sock in list(self._sockets):
+            if not sock.closed:
+                warnings.warn(f"Context exits with socket {sock!r} still open: "
+                              "it is closed now", ResourceWarning, stacklevel=2, source=sock)
         self.destroy()
 
     def __repr__(self) -> str:

@@ -15,6 +15,7 @@ cdef class Context:
     cdef void *handle
     cdef readonly bint _shadow
     cdef int _fork_generation
+    cdef bint _started           # made a socket: libzmq started its threads
     cdef object _shadowed        # keeps a shadowed Context object alive
     cdef public object _sockets  # WeakSet of the sockets made by this context
     cdef object __weakref__
@@ -28,11 +29,11 @@ cdef class Socket:
     cdef int _fork_generation
     cdef readonly int _type
     # Set while a thread waits on this socket with the GIL released: the waker
-    # that thread polls, so that close() from another thread can wake it.
+    # that thread polls (borrowed for that wait, see fds.pxi), so that close()
+    # from another thread can wake it.
     cdef zmqx_waker *_waiter
     cdef int _closing           # close requested while another thread waited: by whom
     cdef int _closing_linger    # linger for that deferred close (-2: unchanged)
-    cdef zmqx_waker _waker      # this socket's own waker, opened lazily
     # Readiness (readiness.pxi): ZMQ_EVENTS as last read, valid until the socket
     # is used again. Its FD only signals news, so unchanged FD + valid cache = same.
     cdef int _events

@@ -11,7 +11,7 @@ from cpython.buffer cimport (
     PyObject_GetBuffer,
 )
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.exc cimport PyErr_CheckSignals, PyErr_SetFromErrno
+from cpython.exc cimport PyErr_CheckSignals
 from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
@@ -79,6 +79,7 @@ include "misc.pxi"
 include "frame.pxi"
 include "context.pxi"
 include "guard.pxi"
+include "fds.pxi"
 include "readiness.pxi"
 include "wait.pxi"
 include "transfer.pxi"

@@ -10,6 +10,10 @@ cdef int check_context(Context ctx) except -1:
     return 0
 
 
+# Set once interpreter exit closes what the program left open (see _abandon).
+cdef bint _interpreter_exiting = False
+
+
 # Every Context object on a libzmq context, by address: once one of them
 # terminates it, the others must see it closed, not use freed memory.
 cdef dict _contexts_at = {}
@@ -139,6 +143,8 @@ cdef class Context:
         if zmqx_term_in_background(handle, &job) < 0:
             raise MemoryError("could not start a thread to terminate the context")
         wait_ms = SIGNAL_SLICE_MS if PyThread_get_thread_ident() == _main_thread else -1
+        if job.done_waker.read_fd < 0:
+            wait_ms = NO_WAKER_SLICE_MS  # no fd was left for a waker: look often
         fds[0].fd = job.done_waker.read_fd
         fds[0].events = POLLIN
         try:
@@ -160,6 +166,8 @@ cdef class Context:
 
     def _abandon(self):
         """At interpreter exit: close what is open and terminate without waiting here."""
+        global _interpreter_exiting
+        _interpreter_exiting = True
         if self.handle == NULL or self._shadow:
             return
         if self._fork_generation != zmqx_fork_generation:

@@ -35,15 +35,21 @@ cdef inline Socket holder_of(Socket s):
     return s if s._primary is None else s._primary
 
 
-cdef inline int check_usable(Socket holder, zmqx_waker *waker) except -1:
-    """Raise unless holder's socket may be used from this thread now; a thread
-    that already waits through waker (a Poller re-polling its sockets) may."""
+cdef inline int check_open(Socket holder) except -1:
+    """Raise unless holder's socket is open and this process's."""
     if holder.handle == NULL or holder._closing:
         raise_closed()
-    # before the busy check: in a forked child no thread waits in the parent's
+    # before any busy check: in a forked child no thread waits in the parent's
     # sockets, whatever _waiter was when the process forked
     if holder._fork_generation != zmqx_fork_generation:
         raise_forked()
+    return 0
+
+
+cdef inline int check_usable(Socket holder, zmqx_waker *waker) except -1:
+    """Raise unless holder's socket may be used from this thread now; a thread
+    that already waits through waker (a Poller re-polling its sockets) may."""
+    check_open(holder)
     if holder._waiter != NULL and holder._waiter != waker:
         raise_busy()
     return 0
@@ -58,4 +64,27 @@ cdef inline Socket enter(Socket s):
         raise_closed()  # this object was closed, even if its holder lives on
     check_usable(holder, NULL)
     readiness_changed(holder)
+    return holder
+
+
+cdef inline bint reads_options_only(int option) noexcept:
+    """Whether libzmq answers getsockopt(option) from the socket's settings
+    alone. Every option but these three: EVENTS processes the socket's commands,
+    RCVMORE is written by each receive, and FD belongs to whoever drives the
+    socket's readiness (libzmq's socket_base_t::getsockopt)."""
+    return option != ZMQ_EVENTS and option != ZMQ_RCVMORE and option != ZMQ_FD
+
+
+cdef inline Socket enter_to_read(Socket s, int option):
+    """enter() for getsockopt. An option read from the settings alone may be
+    read while another thread waits in the socket (as pyzmq allows): that
+    thread waits outside libzmq, in poll(2), or runs a proxy loop, and neither
+    writes the settings; nor can anyone else meanwhile, since setsockopt, bind
+    and connect are refused. Such a read changes no readiness."""
+    cdef Socket holder = s if s._primary is None else s._primary
+    if not reads_options_only(option):
+        return enter(s)
+    if s.handle == NULL:
+        raise_closed()
+    check_open(holder)
     return holder

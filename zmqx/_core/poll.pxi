@@ -4,24 +4,47 @@
 # whose cached readiness is stale, so an idle socket costs one entry in one OS
 # wait, not a libzmq call of its own; the registration (an epoll set, or a
 # pollfd array) is kept between calls, and the wait is the one of wait.pxi.
+# A Poller holds no fd but its epoll set, and gives that back when fds run short
+# (fds.pxi): it then polls with poll(2) until its registration next changes.
+
+
+cdef enum:
+    EPOLL_MIN_ENTRIES = 32          # fewer registered: poll(2), and no epoll fd
 
 
 cdef struct PollSet:
-    pollfd *fds             # per entry, plus one slot for the waker
+    pollfd *fds             # per entry, plus one slot for the wait's waker
     short *wanted           # per entry: the flags asked for
     short *revents          # per entry: what the OS reported this pass
     int epoll               # the registration as an epoll set, or -1
     Py_ssize_t count        # entries, without the waker
 
 
-cdef int poll_set_wait(void *arg, int timeout) noexcept nogil:
-    """One OS-level wait; fills revents. Returns the number ready, or -1."""
+cdef int poll_set_wait(void *arg, int wake_fd, int timeout) noexcept nogil:
+    """One OS-level wait, woken by wake_fd too (-1: none); fills revents (the
+    waker's in the last slot). Returns the number ready, or -1."""
     cdef PollSet *ps = <PollSet *>arg
     cdef Py_ssize_t i
     cdef int rc
+    cdef pollfd pair[2]
     memset(ps.revents, 0, (ps.count + 1) * sizeof(short))
     if ps.epoll >= 0:
-        return zmqx_epoll_wait(ps.epoll, ps.revents, <int>ps.count + 1, timeout)
+        if wake_fd >= 0 and timeout != 0:
+            # the waker is the wait's, not in the set: sleep on both, then harvest
+            pair[0].fd = ps.epoll
+            pair[1].fd = wake_fd
+            pair[0].events = pair[1].events = POLLIN
+            pair[0].revents = pair[1].revents = 0
+            rc = poll(pair, 2, timeout)
+            if rc <= 0:
+                return rc
+            ps.revents[ps.count] = pair[1].revents
+            if not pair[0].revents:
+                return 1
+            timeout = 0
+        rc = zmqx_epoll_wait(ps.epoll, ps.revents, <int>ps.count, timeout)
+        return rc if rc < 0 else rc + (1 if ps.revents[ps.count] else 0)
+    ps.fds[ps.count].fd = wake_fd  # poll() skips a negative fd
     rc = poll(ps.fds, ps.count + 1, timeout)
     if rc > 0:
         for i in range(ps.count + 1):
@@ -62,7 +85,7 @@ cdef class Poller:
     cdef PollSet _set
     cdef bint _stale                # registration changed since _set was built
     cdef bint _polling              # a thread is inside poll(): the arrays are in use
-    cdef zmqx_waker _waker
+    cdef object __weakref__
 
     def __cinit__(self):
         self.sockets = []
@@ -70,7 +93,6 @@ cdef class Poller:
         self._socket_of = []
         self._stale = True
         self._set.epoll = -1
-        self._waker.read_fd = self._waker.write_fd = -1
 
     def __dealloc__(self):
         free(self._set.fds)
@@ -78,7 +100,6 @@ cdef class Poller:
         free(self._set.revents)
         if self._set.epoll >= 0:
             close(self._set.epoll)
-        zmqx_waker_close(&self._waker)
 
     def __contains__(self, obj):
         return obj in self._map
@@ -145,29 +166,38 @@ cdef class Poller:
                 self._socket_of.append(None)
         ps.count = n
         self._stale = False
-        open_waker(&self._waker)
-        ps.fds[n].fd = self._waker.read_fd
+        ps.fds[n].fd = -1  # the waker's slot, filled by each wait
         ps.fds[n].events = POLLIN
         self._open_epoll()
         return 0
 
     cdef int _open_epoll(self) except -1:
-        """Mirror the registration in an epoll set: then a pass costs O(ready),
-        not O(registered). Without epoll (or with a duplicate fd) poll() serves."""
+        """Mirror a large registration in an epoll set: then a pass costs
+        O(ready), not O(registered). Without epoll (or with a duplicate fd, or
+        for a few entries, where poll(2) costs as little and no fd) poll() serves."""
         cdef Py_ssize_t i
         cdef PollSet *ps = &self._set
-        if ps.epoll >= 0:
-            close(ps.epoll)
+        self._close_epoll()
+        if ps.count < EPOLL_MIN_ENTRIES:
+            return 0
         ps.epoll = zmqx_epoll_open()
         if ps.epoll < 0:
             return 0
-        for i in range(ps.count + 1):
+        for i in range(ps.count):
             if zmqx_epoll_add(ps.epoll, ps.fds[i].fd, ps.fds[i].events,
                               <unsigned int>i) < 0:
-                close(ps.epoll)
-                ps.epoll = -1
+                self._close_epoll()
                 return 0
+        _pollers_with_epoll.add(self)
         return 0
+
+    cdef int _close_epoll(self) noexcept:
+        """Back to poll(2): returns 1 if an epoll set was closed."""
+        if self._set.epoll < 0:
+            return 0
+        close(self._set.epoll)
+        self._set.epoll = -1
+        return 1
 
     cdef list _collect(self):
         """Ready entries, refreshing readiness where the FDs had news."""
@@ -224,7 +254,7 @@ cdef class Poller:
         else:
             deadline = zmqx_now_ms() + <int64_t>int(timeout)
         # First pass: no waiting, GIL held.
-        rc = poll_set_wait(ps, 0)
+        rc = poll_set_wait(ps, -1, 0)
         if rc < 0:
             if errno_c != EINTR:
                 raise_zmq_error(errno_c)
@@ -235,11 +265,25 @@ cdef class Poller:
             wait_ms = next_sleep_ms(deadline, in_main)
             if wait_ms == 0:
                 break
-            if wait_released(self._socket_of, &self._waker, poll_set_wait, ps, wait_ms) > 0:
+            if wait_released(self._socket_of, poll_set_wait, ps, wait_ms) > 0:
                 ready = self._collect()
             if in_main:
                 check_signals()
         return ready
+
+
+# Pollers that hold an epoll set: what release_spare_fds can take back.
+_pollers_with_epoll = weakref.WeakSet()
+
+
+cdef int release_idle_epoll_sets() except -1:
+    """Close the epoll sets of the Pollers not being polled; returns how many."""
+    cdef int freed = 0
+    for poller in list(_pollers_with_epoll):
+        if not (<Poller>poller)._polling:
+            freed += (<Poller>poller)._close_epoll()
+            _pollers_with_epoll.discard(poller)
+    return freed
 
 
 def select(rlist, wlist, xlist, timeout=None):

@@ -287,15 +287,16 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
     setup_direction(&loop.back, backend.handle, frontend.handle, STAT_BACK, STAT_FRONT,
                     out_prefix)
     loop.forth.swap_ids = loop.back.swap_ids = swap_ids
-    # The sockets belong to this loop until it ends: other threads get a clear
-    # error, and a close() from another thread wakes the loop through the waker.
     # The sockets belong to this loop until it ends (claimed across its slices):
     # other threads get a clear error, and a close() from another thread wakes
-    # the loop through the waker.
+    # the loop through the waker. Without an fd for one, the loop runs in slices
+    # as the main thread's does, and looks for a close after each.
     cdef zmqx_waker waker
-    waker.read_fd = waker.write_fd = -1
-    open_waker(&waker)
+    cdef int closed_by = 0
+    borrow_waker(&waker)
     loop.wake_fd = waker.read_fd
+    if waker.read_fd < 0:
+        loop.in_main = True
     try:
         claim_all(sockets, &waker)
         try:
@@ -305,18 +306,21 @@ cdef object run_proxy(Socket frontend, Socket backend, Socket capture, Socket co
                     err = zmq_errno_c()
                 if stop != STOP_SLICE or any((<Socket>s)._closing for s in sockets):
                     break
-                zmqx_waker_drain(&waker)
+                if waker.read_fd >= 0:
+                    zmqx_waker_drain(&waker)
                 check_signals()
         finally:
             for s in sockets:
                 readiness_changed(<Socket>s)
-            release_all(sockets, &waker)
+            closed_by = release_all(sockets, &waker)
     finally:
-        zmqx_waker_close(&waker)
+        return_waker(&waker)
         zmq_msg_close(&loop.forth.held[0])
         zmq_msg_close(&loop.forth.held[1])
         zmq_msg_close(&loop.back.held[0])
         zmq_msg_close(&loop.back.held[1])
+    if closed_by:
+        raise_closed_while_waiting(closed_by)
     if stop == STOP_TERMINATE:
         return 0
     raise_zmq_error(err)

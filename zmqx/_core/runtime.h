@@ -296,7 +296,8 @@ static void *zmqx_term_thread(void *arg)
 }
 
 /* Terminate ctx in a background thread. With watch, *watch gets a reference to
- * the job (release it with zmqx_term_job_release) and its done_waker is open.
+ * the job (release it with zmqx_term_job_release) and its done_waker is open,
+ * unless no fd was left for it (read_fd -1: poll zmqx_term_job_done instead).
  * Returns 0 when the thread started; -1 if it could not (nothing was done). */
 static int zmqx_term_in_background(void *ctx, zmqx_term_job **watch)
 {
@@ -309,10 +310,8 @@ static int zmqx_term_in_background(void *ctx, zmqx_term_job **watch)
     job->ctx = ctx;
     job->refs = watch != NULL ? 2 : 1;
     job->done_waker.read_fd = job->done_waker.write_fd = -1;
-    if (watch != NULL && zmqx_waker_open(&job->done_waker) < 0) {
-        free(job);
-        return -1;
-    }
+    if (watch != NULL && zmqx_waker_open(&job->done_waker) < 0)
+        job->done_waker.read_fd = job->done_waker.write_fd = -1;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     /* Signals belong to Python's threads, not ours. */

@@ -28,7 +28,6 @@ cdef int close_now(Socket s, int linger, int closed_by) except -1:
     zmq_close(handle)
     note_close()  # see hwm.pxi
     forget_handle(s, handle)
-    zmqx_waker_close(&s._waker)
     return 0
 
 
@@ -49,7 +48,19 @@ cdef object closed_while_waiting(int closed_by):
 
 
 cdef int raise_closed_while_waiting(int closed_by) except -1:
+    if closed_by == CLOSED_BY_CONTEXT and _interpreter_exiting and not in_main_thread():
+        # The interpreter is exiting and closed this (daemon) thread's socket so
+        # that its context can terminate. A ContextTerminated would end the
+        # thread with a traceback on stderr; instead it stays blocked, as a
+        # daemon thread blocked in libzmq does, until the process ends.
+        park_until_exit()
     raise closed_while_waiting(closed_by)
+
+
+cdef void park_until_exit() noexcept:
+    with nogil:
+        while True:
+            poll(NULL, 0, -1)
 
 
 # Every Socket object wrapping a libzmq socket, by address: closing one of them
@@ -106,8 +117,14 @@ cdef int close_socket(Socket sock, linger, int closed_by) except -1:
     return close_now(s, linger_ms, closed_by)
 
 
+cdef enum EndpointUse:
+    ENDPOINT_BINDS
+    ENDPOINT_CONNECTS
+    ENDPOINT_LEAVES             # unbind, disconnect
+
+
 cdef int endpoint_call(Socket self, int (*call)(void *, const char *) noexcept nogil,
-                       addr) except -1:
+                       addr, EndpointUse use) except -1:
     cdef int err
     cdef Socket s = enter(self)
     if isinstance(addr, str):
@@ -118,6 +135,10 @@ cdef int endpoint_call(Socket self, int (*call)(void *, const char *) noexcept n
         raise TypeError(f"endpoint must be str, not {type(addr).__name__}")
     if b"\0" in encoded:
         raise ValueError("endpoint must not contain NUL characters")
+    if use != ENDPOINT_LEAVES:
+        fds = endpoint_fds(encoded, use == ENDPOINT_BINDS)
+        if fds:
+            require_fds(fds, f"{'bind' if use == ENDPOINT_BINDS else 'connect'} {addr!r}")
     while call(s.handle, <const char *>encoded) < 0:
         err = zmq_errno_c()
         if err == EINTR:
@@ -148,8 +169,6 @@ cdef class Socket:
     """
 
     def __cinit__(self, *args, **kwargs):
-        self._waker.read_fd = -1
-        self._waker.write_fd = -1
         self._closing_linger = LINGER_UNCHANGED
         self._zmq_fd = -1
         self.copy_threshold = COPY_THRESHOLD
@@ -180,9 +199,7 @@ cdef class Socket:
                 raise TypeError(f"Socket needs a Context, not {type(ctx_or_socket).__name__}")
             ctx = <Context>ctx_or_socket
             check_context(ctx)
-            self.handle = zmq_socket(ctx.handle, socket_type)
-            if self.handle == NULL:
-                raise_zmq_error()
+            self.handle = open_socket(ctx, socket_type)
             self.context = ctx
             ctx._sockets.add(self)
         if zmq_getsockopt(self.handle, ZMQ_TYPE, &self._type, &size) < 0:
@@ -213,7 +230,6 @@ cdef class Socket:
             except BaseException:
                 pass  # at interpreter exit the registry may be gone
         self.handle = NULL
-        zmqx_waker_close(&self._waker)
 
     # ---- state ---------------------------------------------------------------
 
@@ -240,20 +256,20 @@ cdef class Socket:
 
     def bind(self, addr):
         """Bind to an endpoint, e.g. "tcp://*:5555", "ipc:///tmp/x", "inproc://x"."""
-        endpoint_call(self, zmq_bind, addr)
+        endpoint_call(self, zmq_bind, addr, ENDPOINT_BINDS)
 
     def connect(self, addr):
         """Connect to an endpoint."""
-        endpoint_call(self, zmq_connect, addr)
+        endpoint_call(self, zmq_connect, addr, ENDPOINT_CONNECTS)
 
     def unbind(self, addr):
         """Stop listening on an endpoint given to bind()."""
-        endpoint_call(self, zmq_unbind, addr)
+        endpoint_call(self, zmq_unbind, addr, ENDPOINT_LEAVES)
         note_departure(self)
 
     def disconnect(self, addr):
         """Disconnect from an endpoint given to connect()."""
-        endpoint_call(self, zmq_disconnect, addr)
+        endpoint_call(self, zmq_disconnect, addr, ENDPOINT_LEAVES)
         note_departure(self)
 
     # ---- options -------------------------------------------------------------
@@ -295,7 +311,7 @@ cdef class Socket:
         cdef int64_t int64_value
         cdef char buffer[4096]
         cdef size_t size
-        cdef Socket s = enter(self)
+        cdef Socket s = enter_to_read(self, option)
         cdef OptionKind kind = option_kind(option)
         if option == ZMQ_RCVMORE and s._watcher is not None:
             # an event loop's watcher may hold parts given back by cancelled receives

@@ -8,9 +8,14 @@ cdef enum:
     # that Python's handler recorded while another thread got them (Ctrl-C latency).
     SIGNAL_SLICE_MS = 50
 
+    # How long a wait that could get no waker (no fd left) sleeps before it
+    # looks whether another thread closed its sockets meanwhile.
+    NO_WAKER_SLICE_MS = 10
+
 # What runs without the GIL during a wait: returns >= 0, or < 0 with errno set
-# (EINTR: a signal arrived; anything else: the error to raise).
-ctypedef int (*released_wait)(void *arg, int timeout_ms) noexcept nogil
+# (EINTR: a signal arrived; anything else: the error to raise). wake_fd becomes
+# readable when another thread closes a socket of the wait (-1: no waker).
+ctypedef int (*released_wait)(void *arg, int wake_fd, int timeout_ms) noexcept nogil
 
 
 cdef int claim(Socket holder, zmqx_waker *waker) except -1:
@@ -47,33 +52,49 @@ cdef int claim_all(object holders, zmqx_waker *waker) except -1:
 
 
 cdef int release_all(object holders, zmqx_waker *waker) except -1:
-    """Give up the claims of claim_all; raises if a socket was closed meanwhile."""
+    """Give up the claims of claim_all; returns who closed a socket meanwhile
+    (0: nobody), which the caller raises for (raise_closed_while_waiting)."""
     cdef int closed_by = 0
     for holder in holders:
         if holder is not None and (<Socket>holder)._closing:
-            # a close() signalled the waker: drained before that close frees it
-            zmqx_waker_drain(waker)
+            # a close() signalled the waker: drained, so it goes back clean
+            if waker.read_fd >= 0:
+                zmqx_waker_drain(waker)
             break
     for holder in holders:
         if holder is not None:
             closed_by = max(closed_by, release_claim(<Socket>holder))
+    return closed_by
+
+
+cdef int wait_released(object holders, released_wait wait, void *arg,
+                       int timeout_ms) except -2:
+    """The wait: wait(arg, wake_fd, timeout_ms) without the GIL while holders
+    are claimed for this thread through a borrowed waker, which a close() from
+    another thread signals. Returns wait's result; -1 after an EINTR (signal
+    handlers have run and did not raise).
+
+    With no fd left for a waker, the wait sleeps at most NO_WAKER_SLICE_MS (its
+    callers loop until their deadline), so a close is still seen promptly."""
+    cdef int rc, err, closed_by
+    cdef zmqx_waker waker
+    borrow_waker(&waker)
+    if waker.read_fd < 0 and (timeout_ms < 0 or timeout_ms > NO_WAKER_SLICE_MS):
+        timeout_ms = NO_WAKER_SLICE_MS
+    try:
+        claim_all(holders, &waker)
+    except BaseException:
+        return_waker(&waker)
+        raise
+    with nogil:
+        rc = wait(arg, waker.read_fd, timeout_ms)
+        err = errno_c
+    try:
+        closed_by = release_all(holders, &waker)
+    finally:
+        return_waker(&waker)
     if closed_by:
         raise_closed_while_waiting(closed_by)
-    return 0
-
-
-cdef int wait_released(object holders, zmqx_waker *waker, released_wait wait, void *arg,
-                       int timeout_ms) except -2:
-    """The wait: wait(arg, timeout_ms) without the GIL while holders are claimed
-    for this thread through waker, which a close() from another thread signals.
-    Returns wait's result; -1 after an EINTR (signal handlers have run and did
-    not raise)."""
-    cdef int rc, err
-    claim_all(holders, waker)
-    with nogil:
-        rc = wait(arg, timeout_ms)
-        err = errno_c
-    release_all(holders, waker)
     if rc < 0:
         if err != EINTR:
             raise_zmq_error(err)
@@ -96,11 +117,12 @@ cdef inline bint in_main_thread() noexcept:
 
 
 cdef struct SocketSleep:
-    pollfd fds[2]           # the socket's FD, and its waker
+    pollfd fds[2]           # the socket's FD, and the wait's waker
 
 
-cdef int sleep_on_fds(void *arg, int timeout_ms) noexcept nogil:
+cdef int sleep_on_fds(void *arg, int wake_fd, int timeout_ms) noexcept nogil:
     cdef SocketSleep *sleep = <SocketSleep *>arg
+    sleep.fds[1].fd = wake_fd  # poll() skips a negative fd: no waker
     return poll(sleep.fds, 2, timeout_ms)
 
 
@@ -108,12 +130,10 @@ cdef int sleep_on_socket(Socket holder, int timeout_ms) except -2:
     """One sleep until the socket's FD has news (1), timeout_ms pass (0) or a
     signal arrives (-1, after its handler ran), with the socket claimed."""
     cdef SocketSleep sleep
-    open_waker(&holder._waker)
     sleep.fds[0].fd = readiness_fd(holder)
-    sleep.fds[1].fd = holder._waker.read_fd
     sleep.fds[0].events = sleep.fds[1].events = POLLIN
     sleep.fds[0].revents = 0
-    if wait_released((holder,), &holder._waker, sleep_on_fds, &sleep, timeout_ms) < 0:
+    if wait_released((holder,), sleep_on_fds, &sleep, timeout_ms) < 0:
         return -1
     return 1 if sleep.fds[0].revents else 0
 
@@ -138,10 +158,3 @@ cdef int wait_for(Socket holder, short events, int64_t deadline) except -1:
         sleep_on_socket(holder, timeout)
         if in_main:
             check_signals()
-
-
-cdef int open_waker(zmqx_waker *waker) except -1:
-    if waker.read_fd < 0 and zmqx_waker_open(waker) < 0:
-        PyErr_SetFromErrno(OSError)
-        return -1
-    return 0
