@@ -77,6 +77,7 @@ cdef inline void errno_set(int value) noexcept nogil:
 include "errors.pxi"
 include "misc.pxi"
 include "frame.pxi"
+include "wrappers.pxi"
 include "context.pxi"
 include "guard.pxi"
 include "fds.pxi"

@@ -14,26 +14,22 @@ cdef int check_context(Context ctx) except -1:
 cdef bint _interpreter_exiting = False
 
 
-# Every Context object on a libzmq context, by address: once one of them
-# terminates it, the others must see it closed, not use freed memory.
-cdef dict _contexts_at = {}
+# Every Context object on a libzmq context (see wrappers.pxi).
+cdef Wrappers _contexts = Wrappers()
 
 
 cdef Context context_owner_at(size_t address):
-    for ref in _contexts_at.get(address, ()):
-        holder = ref()
-        if holder is not None and not (<Context>holder)._shadow \
-                and (<Context>holder).handle == <void *>address:
-            return <Context>holder
+    for ctx in _contexts.alive(address):
+        if not (<Context>ctx)._shadow and (<Context>ctx).handle == <void *>address:
+            return <Context>ctx
     return None
 
 
 cdef int forget_context(void *handle) except -1:
     """handle is terminated (or being): every Context object on it is closed."""
-    for ref in _contexts_at.pop(<size_t>handle, ()):
-        holder = ref()
-        if holder is not None and (<Context>holder).handle == handle:
-            (<Context>holder).handle = NULL
+    for ctx in _contexts.forget(<size_t>handle):
+        if (<Context>ctx).handle == handle:
+            (<Context>ctx).handle = NULL
     return 0
 
 
@@ -85,7 +81,7 @@ cdef class Context:
             self.handle = new_context(io_threads)
         self._sockets = weakref.WeakSet()
         _live_contexts.add(self)
-        _contexts_at.setdefault(<size_t>self.handle, []).append(weakref.ref(self))
+        _contexts.add(<size_t>self.handle, self)
 
     def __del__(self):
         if self.handle != NULL and not self._shadow \

@@ -63,39 +63,22 @@ cdef void park_until_exit() noexcept:
             poll(NULL, 0, -1)
 
 
-# Every Socket object wrapping a libzmq socket, by address: closing one of them
-# (say a shadow) must mark the others closed, or they would use freed memory.
-cdef dict _sockets_at = {}
+# Every Socket object on a libzmq socket (see wrappers.pxi).
+cdef Wrappers _sockets = Wrappers()
 
 
 cdef Socket owner_at(size_t address):
     """The live zmqx Socket that owns the libzmq socket at address, if any."""
-    for ref in _sockets_at.get(address, ()):
-        holder = ref()
-        if holder is not None and not (<Socket>holder)._shadow \
-                and (<Socket>holder).handle == <void *>address:
-            return <Socket>holder
+    for sock in _sockets.alive(address):
+        if not (<Socket>sock)._shadow and (<Socket>sock).handle == <void *>address:
+            return <Socket>sock
     return None
-
-
-cdef int register_handle(Socket s) except -1:
-    cdef size_t address = <size_t>s.handle
-    holders = _sockets_at.get(address)
-    if holders is None:
-        _sockets_at[address] = [weakref.ref(s)]
-    else:
-        holders.append(weakref.ref(s))
-    return 0
 
 
 cdef int forget_handle(Socket s, void *handle) except -1:
     """s stopped wrapping handle; if handle was closed, so did every other holder."""
-    holders = _sockets_at.pop(<size_t>handle, None)
-    if holders is None:
-        return 0
-    for ref in holders:
-        other = ref()
-        if other is not None and other is not s and (<Socket>other).handle == handle:
+    for other in _sockets.forget(<size_t>handle):
+        if other is not s and (<Socket>other).handle == handle:
             (<Socket>other).handle = NULL
     return 0
 
@@ -205,7 +188,7 @@ cdef class Socket:
         if zmq_getsockopt(self.handle, ZMQ_TYPE, &self._type, &size) < 0:
             self.handle = NULL
             raise_zmq_error()
-        register_handle(self)
+        _sockets.add(<size_t>self.handle, self)
 
     def __del__(self):
         if self._watcher is not None and self._shadow:
