@@ -41,6 +41,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     $PY -m pip install -q mypy==2.4.1 basedpyright==1.40.2 >&2
     # the CLI's optional extra (zmqx[cli]): progress bars and tables, benchmark charts
     $PY -m pip install -q "rich>=13" "matplotlib>=3.5" >&2
+    # the documentation site (make docs, tests/test_docs.py), pinned: -W turns a new
+    # release's new warnings into a failed build
+    $PY -m pip install -q sphinx==9.0.4 furo==2025.12.19 myst-parser==5.2.0 >&2
     # lint, pinned: new releases add rules (make test runs tools/lint.sh first)
     $PY -m pip install -q ruff==0.17.6 cython-lint==0.22.1 pycodestyle >&2
     touch "$stamp"

@@ -133,7 +133,7 @@ def install_as_zmq() -> None:
 def get_includes() -> list[str]:
     """Include directories for Cython extensions that cimport zmqx.
 
-    The first holds the zmqx package (Cython finds zmqx/_core/*.pxd from it); the
+    The first holds the zmqx package (Cython finds ``zmqx/_core/*.pxd`` from it); the
     second holds runtime.h, the C header that zmqx/_core/runtime.pxd declares, which
     the C compiler must find by its bare name. Pass them to both Cython
     (include_path) and the C compiler (include_dirs).
