@@ -41,6 +41,9 @@ autodoc_default_options = {
     "inherited-members": True,
     "show-inheritance": True,
 }
+# Type variables that are placeholders at run time (zmqx._typing) read as what they
+# stand for: Context.socket() makes a Socket unless told otherwise.
+autodoc_type_aliases = {"_SocketT_co": "zmqx.Socket"}
 # Documented members come from each module's own classes; `typing` names in stubs
 # stay unresolved text rather than warnings.
 nitpicky = False

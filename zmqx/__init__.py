@@ -1,9 +1,7 @@
 """zmqx: fast, safe Python bindings for libzmq, with pyzmq's API.
 
-    import zmqx as zmq
-
-runs pyzmq programs unchanged; `zmqx.install_as_zmq()` makes `import zmq`
-itself resolve to zmqx for programs that cannot be edited.
+With ``import zmqx as zmq``, pyzmq programs run unchanged; `zmqx.install_as_zmq()`
+makes ``import zmq`` itself resolve to zmqx for programs that cannot be edited.
 """
 
 from __future__ import annotations

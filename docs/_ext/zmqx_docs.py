@@ -109,7 +109,19 @@ def choose_member(app, what, name, obj, skip, options):  # noqa: ANN001, ANN201
     return None
 
 
+def public_bases(app, name, obj, options, bases):  # noqa: ANN001, ANN201
+    """Show a class's public bases only: zmqx.Socket derives from the compiled core's
+    Socket, whose members its own entry lists, and the typing helper that makes
+    Context generic is an implementation detail."""
+    def private(base: object) -> bool:
+        cls = getattr(base, "__origin__", base)  # Generic[...] is a GenericAlias
+        return isinstance(cls, type) and is_private_zmqx(cls)
+
+    bases[:] = [b for b in bases if not private(b)]
+
+
 def setup(app):  # noqa: ANN001, ANN201 (Sphinx's extension entry point)
     app.add_directive("zmqx-constants", ConstantsDirective)
     app.connect("autodoc-skip-member", choose_member)
+    app.connect("autodoc-process-bases", public_bases)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
