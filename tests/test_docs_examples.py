@@ -49,7 +49,9 @@ def test_examples_are_found_and_few_are_left_out() -> None:
 
 
 @pytest.mark.timeout(TIME_LIMIT + 15)
-@pytest.mark.parametrize(("language", "code"), [e[1:] for e in RUNNABLE], ids=[e[0] for e in RUNNABLE])
+@pytest.mark.parametrize(
+    ("language", "code"), [e[1:] for e in RUNNABLE], ids=[e[0] for e in RUNNABLE]
+)
 def test_example_runs(language: str, code: str, tmp_path: Path) -> None:
     env = dict(os.environ)
     # the `zmqx` command of this Python (the venv's), first on PATH
