@@ -50,5 +50,4 @@ nitpicky = False
 
 html_theme = "furo"
 html_title = f"zmqx {release}"
-html_static_path = ["_static"]
 pygments_style = "friendly"
