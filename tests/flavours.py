@@ -40,6 +40,20 @@ PYZMQ_LACKS: dict[tuple[str, str], str] = {
     ("green", "timeo"): "pyzmq's zmq.green ignores RCVTIMEO/SNDTIMEO (warns, waits forever)",
     ("asyncio", "efsm"): "pyzmq's zmq.asyncio leaves a receive libzmq refuses pending forever",
     ("uvloop", "efsm"): "pyzmq's zmq.asyncio leaves a receive libzmq refuses pending forever",
+    **{("sync", f"{how}-from-thread"): "pyzmq: closing a socket from another thread while a "
+                                        "thread blocks in it aborts the process"
+       for how in ("close", "destroy")},
+    **{(loop, f"{how}-from-thread"): "pyzmq's zmq.asyncio: close()/destroy() from another "
+                                     "thread leaves a waiting task asleep until something "
+                                     "else wakes the loop (idle: never)"
+       for loop in ("asyncio", "uvloop") for how in ("close", "destroy")},
+    ("green", "destroy-from-thread"): "pyzmq's zmq.green: a greenlet waiting when another "
+                                      "thread destroys the context gets ENOTSOCK, not ETERM",
+    **{(loop, "give-back"): "pyzmq's zmq.asyncio drops the message of a task cancelled "
+                            "after its receive completed"
+       for loop in ("asyncio", "uvloop")},
+    ("asyncio", "two-loops"): "pyzmq's zmq.asyncio: loop B cancels loop A's future from B's "
+                              "thread; A sees a bare CancelledError only when woken otherwise",
     ("green", "finalize"): "pyzmq's zmq.green never finalizes a dropped socket that waited "
                            "(not even after gc.collect()): term() waits for it forever",
 }

@@ -210,6 +210,32 @@ def test_random_ports(harness):
     request_reply(harness, f"tcp://127.0.0.1:{in_port}", f"tcp://127.0.0.1:{out_port}")
 
 
+@pytest.mark.timeout(30)
+def test_random_ports_take_every_argument_and_fail_as_sockets_do(harness):
+    """bind_{in,out,mon,ctrl}_to_random_port take bind_to_random_port's arguments,
+    by position or keyword; a range with no free port raises ZMQBindError, as the
+    socket's own method does, and leaves the device usable."""
+    zmq = harness.zmq
+    taken = harness.socket(zmq.PULL)
+    port = taken.bind_to_random_port("tcp://127.0.0.1", min_port=30000, max_port=40000)
+    dev = harness.device("ProxySteerable", zmq.ROUTER, zmq.DEALER, zmq.PUB, zmq.PAIR)
+    ports = {}
+    for low, role in zip((40000, 41000, 42000, 43000), ("in", "out", "mon", "ctrl"), strict=True):
+        bind_random = getattr(dev, f"bind_{role}_to_random_port")
+        with pytest.raises(zmq.ZMQBindError):
+            bind_random("tcp://127.0.0.1", port, port + 1, 3)
+        with pytest.raises(zmq.ZMQBindError):
+            bind_random("tcp://127.0.0.1", min_port=port, max_port=port + 1, max_tries=2)
+        if role in ("in", "out"):
+            ports[role] = bind_random("tcp://127.0.0.1", low, low + 1000, 50)
+        else:
+            ports[role] = bind_random("tcp://127.0.0.1", min_port=low, max_port=low + 1000,
+                                      max_tries=50)
+        assert low <= ports[role] < low + 1000
+    dev.start()
+    request_reply(harness, f"tcp://127.0.0.1:{ports['in']}", f"tcp://127.0.0.1:{ports['out']}")
+
+
 # ---------------------------------------------------------------------------
 # Proxy (with monitor), ProxySteerable
 # ---------------------------------------------------------------------------

@@ -640,3 +640,104 @@ def test_a_socket_dropped_after_its_waiter_was_killed_is_finalized_at_once(green
 
     assert term_returns_after(ctx, drop_after_a_killed_receive), \
         "term() waits for a dropped socket"
+
+
+def _fill(push, green):
+    """Send to push until its HWM refuses more."""
+    while True:
+        try:
+            push.send(b"filler", green.NOBLOCK)
+        except green.Again:
+            return
+
+
+@pytest.mark.zmqx_only
+@pytest.mark.parametrize("interruption", ["timeout", "kill"])
+def test_a_send_that_completed_is_reported_as_sent(zmq, green, gctx, interruption):
+    # The window: the watcher completes a waiting greenlet's send, and a timeout
+    # or a kill reaches the greenlet before it runs again. The send happened: a
+    # timeout must not say otherwise (a program retrying on Timeout would send it
+    # twice); a kill still ends the greenlet, at its next switch, once sent.
+    from zmqx._core._core import watcher_of
+
+    pull, push = pair(gctx, green, "PULL", "PUSH", sndhwm=1, rcvhwm=1)
+    _fill(push, green)
+    outcome = []
+
+    def send_once():
+        try:
+            push.send(b"precious")
+            outcome.append("sent")
+        except gevent.Timeout:
+            outcome.append("timed out")
+        gevent.sleep(0.01)  # where a kill delivered again ends it
+        outcome.append("went on")
+
+    sending = gevent.spawn(send_once)
+    gevent.sleep(0.01)  # it waits in send
+    drained = []
+    while True:
+        try:
+            drained.append(pull.recv(green.NOBLOCK))
+        except green.Again:
+            break
+    while not push.poll(0, green.POLLOUT):  # until libzmq takes a message again
+        time.sleep(0.001)
+    if interruption == "timeout":
+        sending.kill(gevent.Timeout(), block=False)
+    else:
+        sending.kill(block=False)
+    watcher_of(push).serve()  # completes the send; the wake-up is behind the kill
+    sending.join(timeout=5)
+    assert sending.dead
+    received = drained + [in_greenlet(pull.recv, timeout=5)]
+    while in_greenlet(pull.poll, 200):
+        received.append(in_greenlet(pull.recv))
+    assert received.count(b"precious") == 1
+    if interruption == "timeout":
+        assert outcome == ["sent", "went on"]
+    else:
+        assert outcome == ["sent"] and isinstance(sending.value, gevent.GreenletExit)
+
+
+@pytest.mark.zmqx_only
+def test_the_poller_sees_a_message_given_back(zmq, green, gctx):
+    from zmqx._core._core import watcher_of
+
+    a, b = pair(gctx, green, "PULL", "PUSH")
+    waiting = gevent.spawn(a.recv)
+    gevent.sleep(0.01)
+    b.send(b"given back")
+    while not a.poll(0):
+        time.sleep(0.001)
+    waiting.kill(block=False)
+    watcher_of(a).serve()  # received for the killed greenlet: it goes back
+    waiting.join(timeout=5)
+    poller = green.Poller()
+    poller.register(a, green.POLLIN)
+    assert in_greenlet(poller.poll, 2000) == [(a, green.POLLIN)]
+    assert in_greenlet(a.recv) == b"given back"
+
+
+@pytest.mark.parametrize("how", ["set", "attribute"])
+def test_timeouts_warn_when_set_or_read(green, gctx, how):
+    """RCVTIMEO and SNDTIMEO warn (UserWarning) when set or read through set(), get()
+    or attributes, as zmq.green does (gevent ignores them there; zmqx.green applies
+    them); setsockopt()/getsockopt() and other options are quiet, as there."""
+    s = sock(gctx, green.PULL)
+    for option in ("RCVTIMEO", "SNDTIMEO"):
+        code = getattr(green, option)
+        with pytest.warns(UserWarning, match="TIMEO"):
+            if how == "attribute":
+                setattr(s, option.lower(), 25)
+            else:
+                s.set(code, 25)
+        with pytest.warns(UserWarning, match="TIMEO"):
+            value = getattr(s, option.lower()) if how == "attribute" else s.get(code)
+        assert value == 25
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s.setsockopt(green.RCVTIMEO, 30)
+        assert s.getsockopt(green.RCVTIMEO) == 30
+        s.linger = 5
+        assert s.linger == 5

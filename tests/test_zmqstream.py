@@ -571,3 +571,65 @@ def test_on_err_is_deprecated_and_does_nothing(zmq, zmqstream, ctx, caplog):
 
     asyncio.run(main())
 
+
+
+def test_a_callback_that_is_not_callable_is_refused_at_once(zmq, zmqstream, ctx, impl_name):
+    """pyzmq asserts callbacks are callable; zmqx raises an error that is both that
+    AssertionError and a TypeError, so code written for either catches it."""
+
+    async def main():
+        pull, push = pair(zmq, ctx, zmq.PULL, zmq.PUSH)
+        stream = zmqstream.ZMQStream(push)
+        refusals = [
+            lambda: stream.on_recv(1),
+            lambda: stream.on_send(1),
+            lambda: stream.send(b"never queued", callback=1),
+        ]
+        for refused in refusals:
+            with pytest.raises(AssertionError) as info:
+                refused()
+            if impl_name == "zmqx":
+                assert isinstance(info.value, TypeError)
+        stream.on_send(None)  # None still means no callback
+        stream.send(b"sent")
+        inbox = zmqstream.ZMQStream(pull)
+        got = Collector()
+        inbox.on_recv(got)
+        # zmqx checks first, so the refused message is not queued (pyzmq queues it)
+        expected = [[b"sent"]] if impl_name == "zmqx" else [[b"never queued"], [b"sent"]]
+        assert await got.wait(len(expected)) == expected
+        await settle()
+        assert got.items == expected
+        stream.close()
+        inbox.close()
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("closed_by", ["itself", "the owner of the shadowed socket"])
+def test_a_socket_closed_under_the_stream_warns_once(zmq, zmqstream, ctx, closed_by):
+    """Closing the socket rather than the stream (or the owner of the socket a stream
+    shadows closing it) is reported once, when the stream finds out, with the
+    UserWarning pyzmq gives; the stream is then closed."""
+
+    async def main():
+        pull, push = pair(zmq, ctx, zmq.PULL, zmq.PUSH)
+        watched = zmq.Socket.shadow(pull.underlying) if closed_by != "itself" else pull
+        stream = zmqstream.ZMQStream(watched)
+        got = Collector()
+        stream.on_recv(got)
+        push.send(b"before")
+        assert await got.wait(1) == [[b"before"]]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pull.close()
+            push.send(b"after")
+            await settle(0.2)
+            assert stream.closed() and stream.closed()
+            with pytest.raises(OSError):
+                stream.send(b"late")
+        said = [w for w in caught if "after closing socket" in str(w.message)]
+        assert len(said) == 1 and said[0].category is UserWarning
+        assert got.items == [[b"before"]]
+
+    asyncio.run(main())

@@ -41,6 +41,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     $PY -m pip install -q mypy==2.4.1 basedpyright==1.40.2 >&2
     # the CLI's optional extra (zmqx[cli]): progress bars and tables, benchmark charts
     $PY -m pip install -q "rich>=13" "matplotlib>=3.5" >&2
+    # the real-application tests (tests/test_apps_*.py): Jupyter kernels, notebooks, ipyparallel
+    $PY -m pip install -q "ipykernel>=7,<8" jupyter_client nbclient nbformat ipyparallel >&2
     # the documentation site (make docs, tests/test_docs.py), pinned: -W turns a new
     # release's new warnings into a failed build
     $PY -m pip install -q sphinx==9.0.4 furo==2025.12.19 myst-parser==5.2.0 >&2

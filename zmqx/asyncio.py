@@ -18,133 +18,25 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-import weakref
-from asyncio import Future, SelectorEventLoop  # named here by pyzmq's zmq.asyncio too
-from collections.abc import Callable, Generator
+from asyncio import Future as Future  # noqa: F401 - named here by pyzmq's zmq.asyncio too
+from asyncio import SelectorEventLoop
+from collections.abc import Callable
 from typing import Any
 
 import zmqx
-from zmqx._core._core import (
-    POLL,
-    FutureSocket,
-    Watcher,
-    watcher_of,
-)
+from zmqx._core._core import POLL, FutureSocket, Watcher
 from zmqx._core._core import Poller as _SyncPoller
+from zmqx._drivers.asyncio_driver import current_loop, start_poll, then, watcher_in
+from zmqx._drivers.poller_wait import poll_steps
 from zmqx.constants import POLLIN, POLLOUT
 
 __all__ = ["Context", "Poller", "Socket", "ZMQEventLoop", "install"]
-
-_Future = Future
 
 
 class ProactorSelectorThreadWarning(RuntimeWarning):
     """pyzmq warns this when a Windows proactor loop needs a selector thread for
     its sockets. zmqx watches sockets on POSIX loops directly and never warns it;
     the class exists so that warning filters naming it keep working."""
-
-
-class _Pending(_Future):  # type: ignore[type-arg]
-    """A future that waits for a socket. If the task awaiting it is cancelled
-    after a message was received for it, the message is given back to the socket
-    (the next receive gets it) instead of being dropped with the task."""
-
-    __slots__ = ("_raw", "_waiter")
-    _waiter: Any  # the core's Waiter
-    _raw: asyncio.Future[Any]  # the future whose result is the message itself
-
-    def __await__(self) -> Generator[Any, None, Any]:
-        if not self.done():
-            self._asyncio_future_blocking = True
-            try:
-                yield self
-            except asyncio.CancelledError:
-                _give_back_if_received(self)
-                raise
-        return self.result()
-
-    __iter__ = __await__
-
-    def cancel(self, msg: Any | None = None) -> bool:
-        if not super().cancel(msg):
-            return False
-        if self._waiter is not None:
-            self._waiter.dropped()  # nothing waits now: the socket may go
-        return True
-
-
-def _give_back_if_received(future: _Pending) -> None:
-    raw = future._raw
-    if raw.done() and not raw.cancelled() and raw.exception() is None:
-        future._waiter.give_back(raw.result())
-        future._waiter = None  # once
-
-
-class _LoopDriver:
-    """What the core's Watcher needs from an asyncio loop."""
-
-    __slots__ = ("__weakref__", "call_later", "call_soon", "loop", "watch")
-    done_type = _Future  # Watcher.submit makes done futures as done_type(loop=loop)
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.watch = loop.add_reader
-        self.call_soon = loop.call_soon
-        self.call_later = loop.call_later
-
-    def unwatch(self, fd: int) -> None:
-        try:
-            self.loop.remove_reader(fd)
-        except RuntimeError:
-            pass  # the loop is closed: nothing is watched any more
-
-    def pending(self, waiter: Any) -> _Pending:
-        future = _Pending(loop=self.loop)
-        future._waiter = waiter
-        future._raw = future
-        return future
-
-    def completed(self, result: object) -> asyncio.Future[Any]:
-        future: asyncio.Future[Any] = _Future(loop=self.loop)
-        future.set_result(result)
-        return future
-
-    def failed(self, exc: BaseException) -> asyncio.Future[Any]:
-        future: asyncio.Future[Any] = _Future(loop=self.loop)
-        future.set_exception(exc)
-        return future
-
-
-# loop -> {driver class: its driver of that loop} (zmqx.anyio has a driver class of its own)
-_drivers: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[type[_LoopDriver], _LoopDriver]
-] = weakref.WeakKeyDictionary()
-
-
-def _current_loop(fallback: asyncio.AbstractEventLoop | None = None) -> asyncio.AbstractEventLoop:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        if fallback is not None and not fallback.is_closed():
-            return fallback
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return asyncio.get_event_loop_policy().get_event_loop()
-
-
-def _watcher_in(socket: zmqx.Socket, loop: asyncio.AbstractEventLoop,
-                driver_class: type[_LoopDriver] = _LoopDriver) -> Watcher:
-    """The Watcher of socket serving loop, made (or moved to loop) when needed."""
-    watcher = watcher_of(socket)
-    if watcher is None or watcher.driver.loop is not loop:
-        by_class = _drivers.get(loop)
-        if by_class is None:
-            by_class = _drivers[loop] = {}
-        driver = by_class.get(driver_class)
-        if driver is None:
-            driver = by_class[driver_class] = driver_class(loop)
-        watcher = Watcher(socket, driver)  # replaces (and detaches) another loop's
-    return watcher
 
 
 class Socket(FutureSocket, zmqx.Socket):
@@ -184,71 +76,18 @@ class Socket(FutureSocket, zmqx.Socket):
     def _serving(self) -> Watcher:
         """This socket's Watcher in the current loop (FutureSocket, compiled, has
         the common case: a watcher already serving the running loop)."""
-        return _watcher_in(self, _current_loop(self._io_loop))
+        return watcher_in(self, current_loop(self._io_loop))
 
     def poll(  # type: ignore[override]
         self, timeout: int | None = None, flags: int = POLLIN
     ) -> asyncio.Future[int]:
         """A future of the events in flags that become ready within timeout ms
         (None or negative: no limit); 0 on timeout."""
-        future: asyncio.Future[int] = _start_poll(self, timeout, flags)
+        future: asyncio.Future[int] = start_poll(self, timeout, flags)
         return future
 
     def _deserialize(self, received: Any, load: Callable[[Any], Any]) -> Any:
-        return _then(received, load)
-
-
-def _start_poll(socket: FutureSocket, timeout: int | None, flags: int) -> Any:
-    """Socket.poll of an event-loop socket: its Watcher's future of the events."""
-    if socket.closed:
-        raise zmqx.ZMQError(zmqx.ENOTSUP)
-    if not flags:
-        raise ValueError("poll needs flags (POLLIN and/or POLLOUT)")
-    timeout_ms = -1 if timeout is None or timeout < 0 else int(timeout)
-    return socket._serving().submit(POLL, None, flags, timeout_ms=timeout_ms)
-
-
-def _then(source: asyncio.Future[Any], load: Callable[[Any], Any]) -> asyncio.Future[Any]:
-    """A future of load(source's result). Cancelling it cancels source, and a
-    message that source already received is given back to its socket."""
-    if source.done():
-        done: asyncio.Future[Any] = _Future(loop=source.get_loop())
-        _settle(done, source, load)
-        return done
-    out = _Pending(loop=source.get_loop())
-    out._waiter = getattr(source, "_waiter", None)
-    out._raw = source
-
-    def source_done(_: object) -> None:
-        if not out.done():
-            _settle(out, source, load)
-
-    def out_done(_: object) -> None:
-        if out.cancelled():
-            if source.done():
-                _give_back_if_received(out)
-            else:
-                source.cancel()
-
-    source.add_done_callback(source_done)
-    out.add_done_callback(out_done)
-    return out
-
-
-def _settle(
-    out: asyncio.Future[Any], source: asyncio.Future[Any], load: Callable[[Any], Any]
-) -> None:
-    if source.cancelled():
-        out.cancel()
-        return
-    exc = source.exception()
-    if exc is not None:
-        out.set_exception(exc)
-        return
-    try:
-        out.set_result(load(source.result()))
-    except Exception as e:  # noqa: BLE001 - a message that does not decode: the future's error
-        out.set_exception(e)
+        return then(received, load)
 
 
 class Poller(_SyncPoller):
@@ -256,86 +95,77 @@ class Poller(_SyncPoller):
 
     def poll(self, timeout: int | None = -1) -> asyncio.Future[list[tuple[Any, int]]]:  # type: ignore[override]
         """A future of what is ready within timeout ms (None or negative: no limit)."""
-        loop = _current_loop()
+        loop = current_loop()
         future: asyncio.Future[list[tuple[Any, int]]] = loop.create_future()
-        ready = super().poll(0)
-        if ready or timeout == 0:
-            future.set_result(ready)
-            return future
-        _PollWait(self, loop, future, timeout)
+        _PollWait(self, loop, future, timeout).look()
         return future
 
 
 class _PollWait:
-    """One asyncio Poller.poll() in progress: a poll waiter on each socket's
-    Watcher and a reader/writer on each fd; any of them firing makes it look
-    with a non-blocking poll, which settles the future if something is ready."""
+    """One asyncio Poller.poll() in progress: the steps of the one Poller wait
+    (zmqx._drivers.poller_wait), waiting for news with a poll waiter on each
+    socket's Watcher, a reader/writer on each fd and a timer, any of which makes
+    it look again."""
 
     def __init__(self, poller: Poller, loop: asyncio.AbstractEventLoop,
                  future: asyncio.Future[Any], timeout: int | None) -> None:
         self.poller = poller
         self.loop = loop
         self.future = future
+        self.steps = poll_steps(poller, timeout)
         self.waiters: list[asyncio.Future[Any]] = []
         self.readers: list[int] = []
         self.writers: list[int] = []
-        for obj, flags in list(poller.sockets):
-            if isinstance(obj, zmqx.Socket):
-                self._wait_on(obj, flags)
-            else:
-                fd = obj if isinstance(obj, int) else obj.fileno()
-                if flags & POLLIN:
-                    loop.add_reader(fd, self.look)
-                    self.readers.append(fd)
-                if flags & POLLOUT:
-                    loop.add_writer(fd, self.look)
-                    self.writers.append(fd)
-        self.timer = None
-        if timeout is not None and timeout >= 0:
-            self.timer = loop.call_later(timeout / 1000, self.expire)
-        future.add_done_callback(self.cleanup)
-
-    def _wait_on(self, socket: zmqx.Socket, flags: int) -> None:
-        waiter = _watcher_in(socket, self.loop).submit(
-            POLL, None, flags & (POLLIN | POLLOUT), timeout_ms=-1)
-        waiter.add_done_callback(self.look)
-        self.waiters.append(waiter)
+        self.timer: asyncio.TimerHandle | None = None
+        future.add_done_callback(self.stop_waiting)
 
     def look(self, _: object = None) -> None:
         if self.future.done():
             return
+        self.stop_waiting()
         try:
-            ready = _SyncPoller.poll(self.poller, 0)
+            seconds = next(self.steps)
+        except StopIteration as done:
+            self.future.set_result(done.value)
+            return
         except Exception as e:  # noqa: BLE001 - a socket closed meanwhile: the future's error
             self.future.set_exception(e)
             return
-        if ready:
-            self.future.set_result(ready)
-            return
-        # woken for nothing (readiness passed before the look): wait again
-        self.cleanup_waiters()
+        self.wait_for_news(seconds)
+
+    def wait_for_news(self, seconds: float | None) -> None:
+        loop = self.loop
         for obj, flags in list(self.poller.sockets):
             if isinstance(obj, zmqx.Socket):
-                self._wait_on(obj, flags)
+                waiter = watcher_in(obj, loop).submit(
+                    POLL, None, flags & (POLLIN | POLLOUT), timeout_ms=-1)
+                waiter.add_done_callback(self.look)
+                self.waiters.append(waiter)
+                continue
+            fd = obj if isinstance(obj, int) else obj.fileno()
+            if flags & POLLIN:
+                loop.add_reader(fd, self.look)
+                self.readers.append(fd)
+            if flags & POLLOUT:
+                loop.add_writer(fd, self.look)
+                self.writers.append(fd)
+        if seconds is not None:
+            self.timer = loop.call_later(seconds, self.look)
 
-    def expire(self) -> None:
-        if not self.future.done():
-            self.future.set_result([])
-
-    def cleanup_waiters(self) -> None:
+    def stop_waiting(self, _: object = None) -> None:
         for waiter in self.waiters:
             waiter.remove_done_callback(self.look)
             waiter.cancel()
         self.waiters = []
-
-    def cleanup(self, _: object = None) -> None:
-        self.cleanup_waiters()
         for fd in self.readers:
             self.loop.remove_reader(fd)
         for fd in self.writers:
             self.loop.remove_writer(fd)
+        self.readers = []
+        self.writers = []
         if self.timer is not None:
             self.timer.cancel()
+            self.timer = None
 
 
 class Context(zmqx.Context):

@@ -8,7 +8,7 @@ import os
 import threading
 
 from zmqx._core import _core
-from zmqx._options import is_plain_attribute, option_named
+from zmqx._options import is_plain_attribute, option_named, read_option
 from zmqx.constants import ContextOption, SocketOption
 from zmqx.error import ZMQError
 from zmqx.socket import Socket
@@ -146,12 +146,12 @@ class Context(_core.Context, Generic[_SocketT_co]):
         try:
             for option, value in self.sockopts.items():
                 try:
-                    sock.set(option, value)
+                    sock.setsockopt(option, value)
                 except ZMQError as e:
                     if e.errno != errno.EINVAL:
                         raise  # EINVAL: the default does not apply to this type
             for option, value in options:
-                sock.set(option, value)
+                sock.setsockopt(option, value)
         except BaseException:
             sock.close(linger=0)
             raise
@@ -173,7 +173,7 @@ class Context(_core.Context, Generic[_SocketT_co]):
             raise AttributeError(f"{type(self).__name__} has no such option: {name.upper()}")
         upper, option = found
         if upper in ContextOption.__members__:
-            return self.get(option)
+            return read_option(self.get, upper, option)
         try:
             return self.sockopts[option]
         except KeyError:

@@ -8,7 +8,7 @@ import sys
 
 import zmqx
 from zmqx._core import _core
-from zmqx._options import is_plain_attribute, option_named
+from zmqx._options import is_plain_attribute, option_named, read_option
 from zmqx.constants import EVENT_ALL, PAIR, SocketOption, SocketType
 from zmqx.error import ZMQBindError, ZMQError
 
@@ -126,7 +126,7 @@ class Socket(_core.Socket):
         upper, option = found
         if upper == "HWM":
             return self.get_hwm()
-        return self.get(option)
+        return read_option(self.get, upper, option)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.lower() in ("subscribe", "unsubscribe"):

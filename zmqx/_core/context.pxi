@@ -130,6 +130,10 @@ cdef class Context:
         if self._fork_generation != zmqx_fork_generation:
             self.handle = NULL  # the parent's context: not ours to terminate
             return
+        for sock in list(self._sockets):
+            # a close handed to an event loop running in this very thread: it
+            # cannot run while this thread waits here, so it is finished now
+            finish_handed_over_close(holder_of(<Socket>sock))
         # zmq_ctx_term cannot be interrupted: it runs in a helper thread while
         # this one waits in slices, able to run signal handlers.
         if zmqx_term_in_background(handle, &job) < 0:

@@ -70,8 +70,6 @@ cdef int nudge_departed_peers(Socket s) except -1:
     libzmq for a zmqx socket unless that socket is marked as waited on (which is
     skipped: its thread processes the commands itself when it wakes).
     """
-    cdef size_t size
-    cdef int events
     cdef void *ctx = context_handle_of(s)
     cdef void *other_ctx
     for other in list(_departed):
@@ -86,16 +84,14 @@ cdef int nudge_departed_peers(Socket s) except -1:
         other_ctx = context_handle_of(o)
         if ctx != NULL and other_ctx != NULL and other_ctx != ctx:
             continue  # pipes never cross contexts
-        size = sizeof(int)
-        zmq_getsockopt(o.handle, ZMQ_EVENTS, &events, &size)  # processes its commands
-        o._events_valid = False  # not readiness_changed(): o may be another thread's
+        process_commands(o)
     return 0
 
 
 cdef int settle_pipes(Socket s) except -1:
     """Before a change of SNDHWM/RCVHWM: finish the pipe endings under way (see
     the top of this file)."""
-    cdef int events, rc
+    cdef int rc
     cdef size_t size = 1
     cdef char endpoint[1]
     cdef int64_t give_up

@@ -38,3 +38,13 @@ cdef inline int readiness_changed(Socket holder) except -1:
     if holder._watcher is not None:
         (<Watcher>holder._watcher).operation_happened()
     return 0
+
+
+cdef inline void process_commands(Socket holder) noexcept:
+    """Have libzmq process the socket's pending commands (reading ZMQ_EVENTS does)
+    for a socket that may be another thread's: only the cache is dropped, and a
+    watcher is not told (the caller never does this to a watched socket)."""
+    cdef int events
+    cdef size_t size = sizeof(int)
+    zmq_getsockopt(holder.handle, ZMQ_EVENTS, &events, &size)
+    holder._events_valid = False

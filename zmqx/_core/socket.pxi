@@ -11,16 +11,23 @@ cdef enum:
 
 cdef int close_now(Socket s, int linger, int closed_by) except -1:
     """Close s's libzmq socket in this thread (linger: ms, or LINGER_UNCHANGED;
-    closed_by: CLOSED_BY_SOCKET, or CLOSED_BY_CONTEXT)."""
+    closed_by: CLOSED_BY_SOCKET, or CLOSED_BY_CONTEXT): 0. Or, when an event loop
+    running in another thread watches it, hand the close to that thread: 1."""
+    cdef void *handle = s.handle
+    if s._watcher is not None and (<Watcher>s._watcher).closes_in_loop_thread(
+            s, linger, closed_by):
+        return 1
+    # The socket is this thread's to close from here on: letting go of the watcher
+    # runs Python code, during which another thread must find it closed already.
+    s.handle = NULL
     if s._watcher is not None:
         # while the FD is still valid: an event loop must stop watching it first
         (<Watcher>s._watcher).socket_closing(closed_by)
     if linger != LINGER_UNCHANGED:
-        zmq_setsockopt(s.handle, ZMQ_LINGER, &linger, sizeof(int))
-    zmq_close(s.handle)
+        zmq_setsockopt(handle, ZMQ_LINGER, &linger, sizeof(int))
+    zmq_close(handle)
     note_close()  # see hwm.pxi
-    forget_handle(s, s.handle)
-    s.handle = NULL
+    forget_handle(s, handle)
     zmqx_waker_close(&s._waker)
     return 0
 
@@ -29,8 +36,8 @@ cdef int finish_deferred_close(Socket s) except -1:
     """Close a socket that another thread closed while this one waited in it;
     returns who closed it (CLOSED_BY_SOCKET or CLOSED_BY_CONTEXT)."""
     cdef int closed_by = s._closing
-    close_now(s, s._closing_linger, closed_by)
-    s._closing = 0
+    if close_now(s, s._closing_linger, closed_by) == 0:
+        s._closing = 0
     return closed_by
 
 

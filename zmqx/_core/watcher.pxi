@@ -10,6 +10,16 @@
 # is still wanted (not cancelled, not timed out), and a multipart message is
 # taken whole in one call: cancelling never loses, duplicates or splits one.
 #
+# Threads. A watcher's state (its queues, its FD registration, its futures) changes
+# only in its loop's thread. A call from another thread that would change it (an
+# operation of the socket, closing it or destroying its context, cancelling a
+# waiter, another loop taking the socket over) is handed to the loop through its
+# thread-safe door (the driver's call_soon_threadsafe), which also wakes the loop,
+# so its waiters learn of it at once. A close from another thread is finished in
+# the loop's thread: the loop must stop watching the FD before libzmq frees it.
+# Calls from the loop's own thread, and calls while no thread runs the loop, take
+# the direct path.
+#
 # An adapter supplies only a driver with these methods:
 #   watch(fd, callback) / unwatch(fd)   call callback() while fd is readable
 #   call_soon(callback)                 run callback() soon, in the loop's thread
@@ -26,10 +36,24 @@
 #                                       the loop running in this thread (raising
 #                                       RuntimeError when none is), so that FutureSocket
 #                                       can tell that this watcher's loop runs here
+#   elsewhere()                         optional, with call_soon_threadsafe: whether the
+#                                       loop runs in another thread than the caller's
+#   call_soon_threadsafe(callback)      run callback() in the loop's thread, from any
+#                                       thread, waking the loop; RuntimeError if the
+#                                       loop can no longer run it (closed, finished)
+#   socket_attached(socket, fd) / socket_detached(fd)
+#                                       optional: a watcher of the loop serves socket
+#                                       (tornado's IOLoop closes those it serves)
+#   relay(start)                        optional: from another thread, a future of the
+#                                       loop that follows the one start() returns when
+#                                       the loop's thread runs it (an operation started
+#                                       where no loop runs, for the loop that has the
+#                                       socket)
 # A driver for green threads (WaitingSocket, at the end) gives pending futures a
 # wait() too: it blocks the calling green thread until the future is done.
 
 from collections import deque
+from functools import partial
 
 from cpython.object cimport PyObject_Call
 from cpython.weakref cimport PyWeakref_GetObject
@@ -49,6 +73,10 @@ cdef enum:
     OP_POLL = 6
     # timeout_ms of submit()/enqueue(): the socket's SNDTIMEO or RCVTIMEO
     TIMEOUT_OF_SOCKET = -2
+
+# How long close() from another thread waits for the loop's thread to close the
+# socket (seconds); past it, the close completes whenever the loop comes to it.
+cdef double HANDED_OVER_CLOSE_WAIT = 0.5
 
 # The operations, for adapters written in Python.
 SEND = OP_SEND
@@ -102,10 +130,15 @@ cdef class Waiter:
     # keeps it alive in pyzmq. Let go once the waiter is done, expired or dropped,
     # so that the socket is not left in a cycle with its watcher.
     cdef object keep
+    cdef bint queued            # counted among its watcher's live waiters
 
     def dropped(self):
         """Its future was cancelled, or its task gave up waiting (the adapter's
-        notice): the waiter no longer keeps its socket alive."""
+        notice, in the loop's thread): the waiter leaves its queue at once (a
+        receive or send right after it does not queue behind it) and no longer
+        keeps its socket alive."""
+        if self.watcher is not None:
+            self.watcher._unqueue(self)
         self.keep = None
 
     def give_back(self, result):
@@ -131,7 +164,8 @@ cdef class Watcher:
     cdef object _recv               # deque of receive Waiters, oldest first
     cdef object _send               # deque of send Waiters
     cdef list _polls                # poll Waiters
-    # Waiters in _recv and _send (dead ones included): cheaper to test than the deques
+    # Live waiters in _recv and _send (the queues may hold dropped ones, skipped when
+    # reached): what decides whether a new operation queues behind others
     cdef Py_ssize_t _recv_count, _send_count
     cdef list _returned             # (part, more) given back, oldest first
     # RCVMORE after a part taken from _returned, or -1 (libzmq's own RCVMORE is right)
@@ -148,11 +182,15 @@ cdef class Watcher:
     cdef dict _done_kwargs          # says how to make one (the fast path of submit)
     cdef object _loop_mark          # loop_mark() when `loop` was last seen running here
     cdef object _current            # the driver's current(), or None
+    cdef object _elsewhere          # the driver's elsewhere(), or None (one thread only)
+    cdef object _threadsafe         # the driver's call_soon_threadsafe
+    cdef object _relay              # the driver's relay(start), or None
 
     def __init__(self, Socket socket not None, driver):
         cdef Socket holder = enter(socket)
         if holder._watcher is not None:
-            (<Watcher>holder._watcher).detach()
+            # another loop had the socket: its waiters fail, in its own thread
+            (<Watcher>holder._watcher)._detach(TAKEN_OVER)
         self._holder_ref = weakref.ref(holder)
         self.driver = driver
         self._recv = deque()
@@ -171,7 +209,13 @@ cdef class Watcher:
         self._done_type = getattr(driver, "done_type", None)
         self._done_kwargs = {"loop": self.loop}
         self._current = getattr(driver, "current", None)
+        self._elsewhere = getattr(driver, "elsewhere", None)
+        self._threadsafe = getattr(driver, "call_soon_threadsafe", None)
+        self._relay = getattr(driver, "relay", None) if self._threadsafe is not None else None
         holder._watcher = self
+        attached = getattr(driver, "socket_attached", None)
+        if attached is not None:
+            attached(holder, self._fd)
 
     # ---- starting operations ---------------------------------------------
 
@@ -269,17 +313,17 @@ cdef class Watcher:
             queue = self._recv if op >= OP_RECV else self._send
             while queue and (<Waiter>queue[0]).future.done():
                 # cancelled or timed out while at the front
-                self._finish(<Waiter>queue.popleft())
-                self._count(op, -1)
+                self._unqueue(<Waiter>queue.popleft())
             queue.append(w)
+            w.queued = True
             self._count(op, 1)
         # The attempt that found the socket not ready may have consumed the FD's
         # edge: look at readiness now, then sleep on the FD only if nothing is ready.
         if (fresh_readiness(holder) | self._returned_events()) & waits_for(op, w.flags):
             self._schedule()
         if not self._watching:
-            self.driver.watch(self._fd, self._on_fd_callback)
             self._watching = True
+            self.driver.watch(self._fd, self._on_fd_callback)
         return w.future
 
     # ---- serving ----------------------------------------------------------
@@ -291,7 +335,8 @@ cdef class Watcher:
         if holder is None or self._serving:
             return
         if holder.handle == NULL or holder._closing:
-            self.socket_closing(holder._closing or CLOSED_BY_SOCKET)
+            finish_handed_over_close(holder)  # a close handed to this thread: done now
+            self._detach(holder._closing or CLOSED_BY_SOCKET)  # (closed: done already)
             return
         self._serving = True
         try:
@@ -335,23 +380,20 @@ cdef class Watcher:
             w = <Waiter>queue[0]
             if w.future.done():
                 queue.popleft()  # not wanted any more: the op is not done for it
-                self._count(kind, -1)
-                self._finish(w)
+                self._unqueue(w)
                 continue
             try:
                 result = self._try(holder, w.op, w.payload, w.flags, w.copy, w.track, w.nbytes)
             except Exception as e:
                 queue.popleft()
-                self._count(kind, -1)
-                self._finish(w)
+                self._unqueue(w)
                 w.future.set_exception(e)
                 moved += 1
                 continue
             if result is NOT_READY:
                 break
             queue.popleft()
-            self._count(kind, -1)
-            self._finish(w)
+            self._unqueue(w)
             w.future.set_result(result)
             moved += 1
         return moved
@@ -379,7 +421,7 @@ cdef class Watcher:
                 w.future.set_result(0)
             else:
                 w.future.set_exception(Again())
-        self._finish(w)  # last: it may drop the socket's last reference
+        self._unqueue(w)  # last: it may drop the socket's last reference
 
     cdef int _finish(self, Waiter w) except -1:
         """w is done with (completed, or not wanted any more): stop its timer and
@@ -390,14 +432,46 @@ cdef class Watcher:
         w.keep = None
         return 0
 
+    cdef int _unqueue(self, Waiter w) except -1:
+        """w leaves the live waiters (it completed, failed, expired or was dropped;
+        a dropped one may still sit in its deque until reached) and is finished."""
+        if w.queued:
+            w.queued = False
+            self._count(w.op, -1)
+        elif w.op == OP_POLL and w in self._polls:
+            self._polls.remove(w)
+        self._finish(w)
+        return 0
+
     # ---- what the rest of the core tells the watcher ------------------------
 
     cdef int operation_happened(self) except -1:
         """An operation runs on the socket: it may consume the FD's edge, so the
-        waiters must be looked at once it is done."""
-        if not self._serving and self._has_waiters():
-            self._schedule()
-        return 0
+        waiters must be looked at once it is done, in the loop's thread."""
+        if self._serving or not self._has_waiters():
+            return 0
+        if self._loop_mark is None or loop_mark() is not self._loop_mark:
+            # maybe not the loop's thread (a sync shadow used elsewhere, say)
+            if self._hand_over(self._serve_callback, False):
+                return 0
+        return self._schedule()
+
+    cdef bint closes_in_loop_thread(self, Socket holder, int linger, int closed_by) except -1:
+        """close_now() from another thread than the one running this watcher's loop:
+        True once the close is handed to the loop's thread, which lets go of the
+        FD before it closes the socket (meanwhile the socket counts as closed);
+        False if the caller closes it now (no other thread runs the loop)."""
+        cdef int before = holder._closing
+        done = threading.Event()
+        holder._closing = closed_by
+        holder._closing_linger = linger
+        if self._hand_over(partial(close_and_tell, holder, done), True):
+            # as a close does in pyzmq, return once it is done, unless the loop's
+            # thread does not come to it soon (it may be waiting for this one)
+            done.wait(HANDED_OVER_CLOSE_WAIT)
+            return True
+        holder._closing = before
+        return False
 
     cdef int socket_closing(self, int closed_by) except -1:
         """The socket closes (closed_by: CLOSED_BY_SOCKET or CLOSED_BY_CONTEXT): let
@@ -409,20 +483,34 @@ cdef class Watcher:
         see the driver protocol) every pending waiter: no future outlives its watcher."""
         self._detach(CLOSED_BY_SOCKET)
 
-    cdef int _detach(self, int closed_by) except -1:
+    cdef int _detach(self, int reason) except -1:
+        """Let go of the socket (reason: CLOSED_BY_SOCKET, CLOSED_BY_CONTEXT or
+        TAKEN_OVER): the socket forgets the watcher at once, and the watcher lets go
+        of the FD and of its waiters in its loop's thread."""
         # The socket's reference may be the last one to this watcher (a cdef method
         # holds none): without this one, the collector could free it mid-way.
         cdef Watcher alive = self
-        cdef list waiters = list(self._recv) + list(self._send) + self._polls
         cdef Socket holder = self._socket()
         if self._holder_ref is None:
             return 0
+        if holder is not None and holder._watcher is self:
+            holder._watcher = None
+        self._holder_ref = None  # from now on, nothing serves the socket
+        if not self._hand_over(partial(self._let_go, reason), True):
+            self._let_go(reason)
+        return 0
+
+    def _let_go(self, int reason):
+        """Stop watching the FD and settle every waiter: a closed socket's with what
+        a blocking call raises (through the driver's abandon, else cancelled), a
+        socket taken over by another loop's with an error that says so."""
+        cdef list waiters = list(self._recv) + list(self._send) + self._polls
         if self._watching:
             self._watching = False
             self.driver.unwatch(self._fd)
-        if holder is not None and holder._watcher is self:
-            holder._watcher = None
-        self._holder_ref = None
+        detached = getattr(self.driver, "socket_detached", None)
+        if detached is not None:
+            detached(self._fd)
         self.loop = self._loop_mark = None
         self._recv = deque()
         self._send = deque()
@@ -431,15 +519,36 @@ cdef class Watcher:
         abandon = getattr(self.driver, "abandon", None)
         for w in waiters:
             self._finish(<Waiter>w)
-            if abandon is not None:
-                if not (<Waiter>w).future.done():
-                    abandon((<Waiter>w).future, closed_while_waiting(closed_by))
+            (<Waiter>w).queued = False
+            future = (<Waiter>w).future
+            if future.done():
                 continue
             try:
-                (<Waiter>w).future.cancel()
+                if reason == TAKEN_OVER:
+                    future.set_exception(let_go_error(reason))
+                elif abandon is not None:
+                    abandon(future, let_go_error(reason))
+                else:
+                    future.cancel()
             except RuntimeError:
-                pass  # its loop is closed: cancelled all the same, no callback can run
-        return 0
+                pass  # its loop is closed: no callback of it can run any more
+
+    cdef bint _hand_over(self, object action, bint run_if_dropped) except -1:
+        """If the loop runs in another thread, hand action() to that thread through
+        the loop's door and return True; False if the caller runs it itself (this
+        is the loop's thread, or no thread runs the loop). With run_if_dropped, an
+        action the loop drops unrun runs when dropped (see HandOver)."""
+        cdef HandOver handed
+        if self._elsewhere is None or not self._elsewhere():
+            return False
+        handed = HandOver(action) if run_if_dropped else None
+        try:
+            self._threadsafe(action if handed is None else handed.run)
+        except RuntimeError:
+            if handed is not None:
+                handed.action = None  # the caller runs it
+            return False  # the loop closed (or its run finished) meanwhile
+        return True
 
     # ---- messages given back by cancelled receivers ------------------------
 
@@ -508,6 +617,18 @@ cdef class Watcher:
         except RuntimeError:
             return False
 
+    cdef bint _relays_here(self) except -1:
+        """Whether an operation started in this thread is relayed to the loop's:
+        the loop runs in another thread and the driver can relay."""
+        return self._relay is not None and self._elsewhere() and not self._runs_here()
+
+    def relay(self, int op, payload=None, int flags=0, bint copy=True, bint track=False,
+              Py_ssize_t nbytes=0, int timeout_ms=TIMEOUT_OF_SOCKET):
+        """Start op from another thread than the loop's: the loop's thread submits
+        it; returns the driver's future of the loop that follows it there."""
+        return self._relay(partial(self.submit, op, payload, flags, copy, track, nbytes,
+                                   timeout_ms))
+
     cdef inline Socket _socket(self):
         """The socket's state holder; None once detached (or the socket is gone)."""
         if self._holder_ref is None:
@@ -532,8 +653,11 @@ cdef class Watcher:
 
     cdef int _schedule(self) except -1:
         if not self._scheduled:
+            try:
+                self.driver.call_soon(self._serve_callback)
+            except RuntimeError:
+                return 0  # the loop is closed: nothing can serve (a sync call goes on)
             self._scheduled = True
-            self.driver.call_soon(self._serve_callback)
         return 0
 
 
@@ -551,106 +675,28 @@ cdef object as_part(object part, bint copy, bint track, bint more):
     return frame
 
 
+def finish_handed_over_close(Socket holder):
+    """The loop's end of a close handed over by closes_in_loop_thread(), or of one
+    that Context.term() finds still pending in the thread that terminates."""
+    if holder.handle != NULL and holder._closing and holder._waiter == NULL:
+        finish_deferred_close(holder)
+
+
+def close_and_tell(Socket holder, done):
+    """finish_handed_over_close(holder), then done.set()."""
+    try:
+        finish_handed_over_close(holder)
+    finally:
+        done.set()
+
+
+def given_back_events(Socket socket not None):
+    """POLLIN if socket's Watcher holds parts given back by cancelled receives
+    (a message that libzmq's poll cannot see any more), else 0."""
+    watcher = holder_of(socket)._watcher
+    return 0 if watcher is None else (<Watcher>watcher)._returned_events()
+
+
 def watcher_of(Socket socket not None):
     """The Watcher serving socket's libzmq socket, or None."""
     return holder_of(socket)._watcher
-
-
-# ---- sockets whose methods return futures -----------------------------------
-
-cdef class LoopSocket(Socket):
-    """The message methods of a Socket in an event loop, compiled: each starts its
-    operation through _start(), which FutureSocket (a future of the running
-    asyncio loop) and WaitingSocket (blocking the green thread) define."""
-
-    cdef object _start(self, int op, object payload, int flags, bint copy, bint track,
-                       Py_ssize_t nbytes, int timeout_ms):
-        raise TypeError(f"{type(self).__name__} derives from LoopSocket, not from "
-                        f"FutureSocket or WaitingSocket")
-
-    def send(self, data, int flags=0, bint copy=True, bint track=False, routing_id=None,
-             group=None):
-        """Send one message part (as Socket.send does, in this socket's loop)."""
-        if routing_id is not None or group is not None:
-            data = addressed(holder_of(self), data, copy, track, routing_id, group)
-        return self._start(OP_SEND, data, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
-
-    def recv(self, int flags=0, bint copy=True, bint track=False):
-        """Receive one message part: bytes (a Frame if copy=False)."""
-        return self._start(OP_RECV, None, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
-
-    def send_multipart(self, msg_parts, int flags=0, bint copy=True, bint track=False,
-                       **kwargs):
-        """Send a multipart message, whole."""
-        if kwargs:
-            raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
-        return self._start(OP_SEND_MULTIPART, msg_parts, flags, copy, track, 0,
-                           TIMEOUT_OF_SOCKET)
-
-    def recv_multipart(self, int flags=0, bint copy=True, bint track=False):
-        """Receive every part of one message as a list."""
-        return self._start(OP_RECV_MULTIPART, None, flags, copy, track, 0, TIMEOUT_OF_SOCKET)
-
-    def recv_into(self, buffer, /, *, nbytes=0, int flags=0):
-        """Receive one part into buffer; its full size."""
-        return self._start(OP_RECV_INTO, buffer, flags, True, False, nbytes,
-                           TIMEOUT_OF_SOCKET)
-
-
-cdef class FutureSocket(LoopSocket):
-    """A LoopSocket whose operations return futures of the running loop: asyncio's,
-    or another whose driver has current() (trio's). A subclass provides
-    _serving(): the socket's Watcher in the current loop, made when the running
-    one has none."""
-
-    cdef object _start(self, int op, object payload, int flags, bint copy, bint track,
-                       Py_ssize_t nbytes, int timeout_ms):
-        cdef object watcher = holder_of(self)._watcher
-        cdef object mark = loop_mark()
-        if watcher is None or mark is None or (<Watcher>watcher)._loop_mark is not mark:
-            # not the loop this watcher was last used in, or no way to tell
-            loop = None if mark is NO_LOOP else _get_running_loop()
-            if watcher is None or not ((<Watcher>watcher).loop is loop if loop is not None
-                                       else (<Watcher>watcher)._runs_here()):
-                watcher = self._serving()
-            if loop is not None and (<Watcher?>watcher).loop is loop:
-                (<Watcher>watcher)._loop_mark = mark
-        return (<Watcher?>watcher)._submit(op, payload, flags, copy, track, nbytes, timeout_ms)
-
-
-# ---- sockets whose blocking methods wait in a green thread -------------------
-
-cdef class WaitingSocket(LoopSocket):
-    """A LoopSocket whose blocking methods block only the calling green thread
-    (gevent and the like): an operation that can complete does so at once; one
-    that must wait is queued on the socket's Watcher, and the driver's pending
-    future blocks the caller in wait() (its result, or its exception raised). A
-    subclass provides _current_loop(): the current thread's loop (as its driver's
-    `loop` attribute names it), and _serving(): the socket's Watcher in that loop,
-    made when there is none."""
-
-    cdef object _start(self, int op, object payload, int flags, bint copy, bint track,
-                       Py_ssize_t nbytes, int timeout_ms):
-        cdef object found = holder_of(self)._watcher
-        if found is None or (<Watcher>found).loop is not self._current_loop():
-            found = self._serving()
-        cdef Watcher watcher = <Watcher?>found
-        result = watcher._attempt(op, payload, flags, copy, track, nbytes)
-        if result is not NOT_READY:
-            return result
-        if op == OP_POLL:  # flags are the events wanted, not send/recv flags
-            if timeout_ms == 0:
-                return 0
-        elif flags & ZMQ_DONTWAIT:
-            raise Again()
-        return watcher._enqueue(op, payload, flags, copy, track, nbytes, timeout_ms).wait()
-
-    def poll(self, timeout=None, int flags=ZMQ_POLLIN):
-        """Wait (this green thread only) up to timeout ms (None or negative:
-        forever) for flags; the events that are ready (0 on timeout)."""
-        if self.closed:
-            raise ZMQError(ENOTSUP)  # pyzmq's errno for poll() on a closed socket
-        if flags == 0:
-            raise ValueError("poll needs flags (POLLIN and/or POLLOUT)")
-        timeout_ms = -1 if timeout is None or timeout < 0 else int(timeout)
-        return self._start(OP_POLL, None, flags, True, False, 0, timeout_ms)

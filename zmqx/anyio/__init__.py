@@ -40,7 +40,8 @@ from anyio.lowlevel import checkpoint
 import zmqx
 from zmqx._core._core import POLL, Frame, FutureSocket, MessageTracker, Watcher, running_loop
 from zmqx._core._core import Poller as _SyncPoller
-from zmqx.asyncio import _LoopDriver, _start_poll, _watcher_in
+from zmqx._drivers.asyncio_driver import LoopDriver, start_poll, watcher_in
+from zmqx._drivers.poller_wait import poll_steps
 from zmqx.constants import POLLIN, POLLOUT
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ __all__ = ["Context", "Poller", "Socket"]
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
-class _AsyncioDriver(_LoopDriver):
+class _AsyncioDriver(LoopDriver):
     """zmqx.asyncio's driver, except for a socket closed under a waiting task:
     the task gets what a blocking call would raise (ZMQError(ENOTSOCK), or
     ContextTerminated), where a CancelledError would look like a cancel scope's
@@ -84,7 +85,7 @@ def _watcher(socket: zmqx.Socket) -> Watcher:
     """The Watcher of socket in the running event loop (asyncio, or trio)."""
     loop = running_loop()
     if loop is not None:
-        return _watcher_in(socket, loop, _AsyncioDriver)
+        return watcher_in(socket, loop, _AsyncioDriver)
     watcher: Watcher | None = (_trio_module or _trio_side()).watcher_in_run(socket)
     if watcher is None:
         raise RuntimeError(_NO_LOOP)
@@ -211,7 +212,7 @@ class Socket(FutureSocket, zmqx.Socket):
         negative: no limit); 0 on timeout."""
         if _checkpoint_now():
             await checkpoint()
-        events: int = await _start_poll(self, timeout, flags)
+        events: int = await start_poll(self, timeout, flags)
         return events
 
     def _deserialize(self, received: Any, load: Callable[[Any], Any]) -> Any:
@@ -248,30 +249,29 @@ class Poller(_SyncPoller):
 
     async def poll(self, timeout: int | None = -1) -> list[tuple[Any, int]]:  # type: ignore[override]
         """What is ready within timeout ms (None or negative: no limit)."""
-        ready = _SyncPoller.poll(self, 0)
-        if ready or timeout == 0:
+        steps = poll_steps(self, timeout)  # the one Poller wait
+        try:
+            while True:
+                seconds = next(steps)
+                with anyio.move_on_after(seconds):
+                    await self._news()
+        except StopIteration as done:
+            ready: list[tuple[Any, int]] = done.value
             return ready
-        seconds = None if timeout is None or timeout < 0 else timeout / 1000
-        with anyio.move_on_after(seconds):
-            while not ready:
-                ready = await self._wait_any()
-        return ready
 
-    async def _wait_any(self) -> list[tuple[Any, int]]:
-        """Wait until one of the registered objects has news; what is ready then."""
-        woken: dict[Any, int] = {}  # the sockets whose Watcher saw their events
-        errors: list[Exception] = []
+    async def _news(self) -> None:
+        """Return once one of the registered objects may be ready."""
 
         async def wait_for(obj: Any, flags: int) -> None:
             try:
                 if isinstance(obj, zmqx.Socket):
-                    woken[obj] = await _watcher(obj).submit(POLL, None, flags, timeout_ms=-1)
+                    await _watcher(obj).submit(POLL, None, flags, timeout_ms=-1)
                 elif flags == POLLIN:
                     await anyio.wait_readable(obj)
                 else:
                     await anyio.wait_writable(obj)
-            except Exception as e:  # noqa: BLE001 - a socket closed meanwhile, say
-                errors.append(e)
+            except Exception:  # noqa: BLE001, S110 - closed meanwhile: the next look raises
+                pass
             group.cancel_scope.cancel()
 
         async with anyio.create_task_group() as group:
@@ -285,15 +285,6 @@ class Poller(_SyncPoller):
                     if flags & flag:
                         group.start_soon(wait_for, fd, flag)
             await anyio.sleep_forever()
-        # look at everything now (this raises, as a blocking poll would, for a
-        # socket closed meanwhile); a socket's Watcher may know of a message
-        # given back by a cancelled receive, which only it can see
-        ready = _SyncPoller.poll(self, 0)
-        seen = {obj for obj, _ in ready}
-        ready += [(obj, events) for obj, events in woken.items() if obj not in seen]
-        if not ready and errors:
-            raise errors[0]
-        return ready
 
 
 class Context(zmqx.Context[Socket]):

@@ -188,6 +188,17 @@ class Driver:
     def pending(self, waiter: object) -> Future:
         return Future(self, waiter)
 
+    def elsewhere(self) -> bool:
+        """Whether the run may go on in another thread: it is not the one here."""
+        try:
+            return current_trio_token() is not self.loop
+        except RuntimeError:
+            return True  # no run here: the socket's, if not finished, is elsewhere
+
+    def call_soon_threadsafe(self, callback: Callable[[], object]) -> None:
+        # trio.RunFinishedError, a RuntimeError, once the run is over
+        self.loop.run_sync_soon(callback)
+
     # the token of the trio run in this thread (RuntimeError outside of one): the
     # Watcher's check that its run is the running one
     current = staticmethod(current_trio_token)

@@ -44,11 +44,15 @@ class AsyncioAuthenticator(Authenticator):
         sock = self.zap_socket
         try:
             while True:
+                # _zap_reply answers every request, even a malformed one, and raises nothing
                 reply = await self._zap_reply(await sock.recv_multipart())
                 await sock.send_multipart(reply)
         except zmqx.ZMQError as exc:
             # the socket was closed or the context terminated under the task
             self.log.debug("Asyncio authenticator stopped: %s", exc)
+        except Exception:
+            # a failure of the machinery itself: say so; stop() still works
+            self.log.exception("The asyncio authenticator failed")
 
     def start(self) -> None:
         """Bind the ZAP socket and start serving it in a task of the running loop."""

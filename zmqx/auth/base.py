@@ -15,8 +15,13 @@ Policy, checked in this order:
    with `CURVE_ALLOW_ANY`), or accepted by a `configure_curve_callback`
    provider. GSSAPI peers were already checked by Kerberos and are accepted.
 
-Every decision is logged (DEBUG) with its reason on the ``zmq.auth`` logger,
-the name pyzmq uses, so existing logging configurations keep working.
+Every request gets an answer with a ZAP status code: 200 accepted, 400
+refused or malformed (a wrong version, frame count or key length, an unknown
+mechanism), 500 when the policy itself failed (a credentials provider raised,
+say). Nothing a request holds can stop the handler. Every decision is logged
+(DEBUG; malformed requests and failures at ERROR) with its reason on the
+``zmq.auth`` logger, the name pyzmq uses, so existing logging configurations
+keep working.
 """
 
 from __future__ import annotations
@@ -40,6 +45,11 @@ VERSION = b"1.0"
 ZAP_ENDPOINT = "inproc://zeromq.zap.01"
 
 _ANY_DOMAIN = "*"
+#: ZAP status codes (RFC 27): accepted, refused (or malformed), the handler failed.
+_OK, _REFUSED, _FAILED = b"200", b"400", b"500"
+#: How many credential frames each mechanism's request carries.
+_CREDENTIAL_FRAMES = {b"NULL": 0, b"PLAIN": 2, b"CURVE": 1, b"GSSAPI": 1}
+_CURVE_KEY_BYTES = 32  # a Curve25519 public key
 
 
 class Authenticator:
@@ -194,113 +204,135 @@ class Authenticator:
         self.zap_socket.send_multipart(await self._zap_reply(msg))
 
     async def _zap_reply(self, msg: list[bytes]) -> list[bytes]:
-        """The reply frames for request `msg`.
+        """The reply frames for request `msg`; raises nothing but cancellation.
 
-        Every request gets one, even a malformed one: the REP socket cannot
-        receive the next request before it has replied.
+        Every request gets a reply, even a malformed one (400) and one the
+        policy fails on (500): the REP socket cannot receive the next request
+        before it has replied, and libzmq waits for every answer.
         """
-        if len(msg) < 6:
-            self.log.error("Invalid ZAP request, %d frames instead of at least 6", len(msg))
-            return self._reply(msg[1] if len(msg) > 1 else b"", False, b"Not enough frames")
-        version, request_id, raw_domain, raw_address, _identity, mechanism = msg[:6]
-        credentials = msg[6:]
-        if version != VERSION:
-            self.log.error("Invalid ZAP version %r", version)
-            return self._reply(request_id, False, b"Invalid version")
-        domain = raw_domain.decode(self.encoding, "replace")
-        address = raw_address.decode(self.encoding, "replace")
-        expected = {b"PLAIN": 2, b"CURVE": 1, b"GSSAPI": 1}.get(mechanism, len(credentials))
-        if len(credentials) != expected:
-            self.log.error(
-                "Invalid %s credentials: %d frames", mechanism.decode("ascii", "replace"),
-                len(credentials),
+        request_id = _request_id(msg)
+        try:
+            problem = _malformation(msg)
+            if problem:
+                self.log.error(
+                    "Malformed ZAP request %r (%d frames): %s",
+                    request_id[:64], len(msg), problem.decode(),
+                )
+                return self._reply(request_id, _REFUSED, problem)
+            raw_domain, raw_address, mechanism, credentials = msg[2], msg[3], msg[5], msg[6:]
+            domain = raw_domain.decode(self.encoding, "replace")
+            address = raw_address.decode(self.encoding, "replace")
+            status, reason, user_id = await self._decide(domain, address, mechanism, credentials)
+            self.log.debug(
+                "%s %s peer from %s, domain %r, user %r: %s %s",
+                "ALLOWED" if status == _OK else "DENIED",
+                mechanism.decode("ascii"),
+                address,
+                domain,
+                user_id,
+                status.decode(),
+                reason.decode(),
             )
-            return self._reply(request_id, False, b"Invalid credentials")
+            return self._reply(request_id, status, reason, user_id)
+        except Exception:
+            # a bug here or in an override must not stop the answers
+            self.log.exception("The ZAP handler failed on request %r", request_id[:64])
+            return self._internal_error(msg)
 
-        allowed, reason, user_id = await self._decide(domain, address, mechanism, credentials)
-        self.log.debug(
-            "%s %s peer from %s, domain %r, user %r: %s",
-            "ALLOWED" if allowed else "DENIED",
-            mechanism.decode("ascii", "replace"),
-            address,
-            domain,
-            user_id,
-            reason.decode(),
-        )
-        return self._reply(request_id, allowed, reason, user_id)
+    def _internal_error(self, msg: list[bytes]) -> list[bytes]:
+        """The reply saying the handler failed on request `msg` (ZAP's 500)."""
+        return [VERSION, _request_id(msg), _FAILED, b"Internal error", b"", b""]
 
     async def _decide(
         self, domain: str, address: str, mechanism: bytes, credentials: list[bytes]
-    ) -> tuple[bool, bytes, str]:
-        """(allowed, reason, user id) for one request, per the class's policy."""
+    ) -> tuple[bytes, bytes, str]:
+        """(ZAP status code, reason, user id) for one well-formed request."""
         address_ok: bool | None = None  # None: no address policy
         if self._allowed:
             address_ok = address in self._allowed
             if not address_ok:
-                return False, b"Address not allowed", ""
+                return _REFUSED, b"Address not allowed", ""
         elif self._denied:
             if address in self._denied:
-                return False, b"Address denied", ""
+                return _REFUSED, b"Address denied", ""
             address_ok = True
         if mechanism == b"NULL":
-            reason = b"Address allowed" if address_ok else b"NULL mechanism"
-            return True, reason, "anonymous"
+            return _OK, b"Address allowed" if address_ok else b"NULL mechanism", "anonymous"
         if mechanism == b"PLAIN":
             user, password = (c.decode(self.encoding, "replace") for c in credentials)
             return (*self._check_plain(domain, user, password), user)
         if mechanism == b"CURVE":
             key = credentials[0]
-            allowed, reason = await self._check_curve(domain, key)
+            status, reason = await self._check_curve(domain, key)
             # a refused key is logged in Z85; curve_user_id is for accepted peers only
-            user = self.curve_user_id(key) if allowed else z85.encode(key).decode("ascii")
-            return allowed, reason, user
-        if mechanism == b"GSSAPI":
-            # Kerberos has authenticated the principal before libzmq asks us
-            return True, b"OK", credentials[0].decode("utf-8", "replace")
-        return False, b"Unsupported mechanism", ""
+            user = self.curve_user_id(key) if status == _OK else z85.encode(key).decode("ascii")
+            return status, reason, user
+        # GSSAPI: Kerberos has authenticated the principal before libzmq asks us
+        return _OK, b"OK", credentials[0].decode("utf-8", "replace")
 
     @staticmethod
     def _for_domain(configured: dict[str, Any], domain: str) -> Any:
         """The setting for `domain`, else the one for every domain ("*"), else None."""
         return configured.get(domain, configured.get(_ANY_DOMAIN))
 
-    def _check_plain(self, domain: str, user: str, password: str) -> tuple[bool, bytes]:
+    def _check_plain(self, domain: str, user: str, password: str) -> tuple[bytes, bytes]:
         if not self.passwords:
-            return False, b"No passwords defined"
+            return _REFUSED, b"No passwords defined"
         users = self._for_domain(self.passwords, domain)
         if users is None:
-            return False, b"Invalid domain"
+            return _REFUSED, b"Invalid domain"
         if user not in users:
-            return False, b"Invalid username"
+            return _REFUSED, b"Invalid username"
         if users[user] != password:
-            return False, b"Invalid password"
-        return True, b"OK"
+            return _REFUSED, b"Invalid password"
+        return _OK, b"OK"
 
-    async def _check_curve(self, domain: str, public_key: bytes) -> tuple[bool, bytes]:
+    async def _check_curve(self, domain: str, public_key: bytes) -> tuple[bytes, bytes]:
         if self.allow_any:
-            return True, b"OK (any key allowed)"
+            return _OK, b"OK (any key allowed)"
         z85_key = z85.encode(public_key)
         if self.credentials_providers:
             provider = self._for_domain(self.credentials_providers, domain)
             if provider is None:
-                return False, b"Unknown domain"
+                return _REFUSED, b"Unknown domain"
             try:
                 answer = provider.callback(domain, z85_key)
                 if inspect.isawaitable(answer):
                     answer = await answer
             except Exception:
-                # refuse the peer, but keep answering: libzmq waits for every reply
+                # an internal error (ZAP's 500), not a verdict on the key
                 self.log.exception("The credentials provider for domain %r failed", domain)
-                return False, b"Credentials provider failed"
-            return (True, b"OK") if answer else (False, b"Unknown key")
+                return _FAILED, b"Credentials provider failed"
+            return (_OK, b"OK") if answer else (_REFUSED, b"Unknown key")
         keys = self._for_domain(self.certs, domain)
         if keys is None:
-            return False, b"Unknown domain"
-        return (True, b"OK") if keys.get(z85_key) else (False, b"Unknown key")
+            return _REFUSED, b"Unknown domain"
+        return (_OK, b"OK") if keys.get(z85_key) else (_REFUSED, b"Unknown key")
 
     def _reply(
-        self, request_id: bytes, allowed: bool, reason: bytes, user_id: str = ""
+        self, request_id: bytes, status: bytes, reason: bytes, user_id: str = ""
     ) -> list[bytes]:
-        if not allowed:
-            return [VERSION, request_id, b"400", reason, b"", b""]
-        return [VERSION, request_id, b"200", b"OK", user_id.encode(self.encoding, "replace"), b""]
+        user = user_id.encode(self.encoding, "replace") if status == _OK else b""
+        return [VERSION, request_id, status, reason, user, b""]
+
+
+def _request_id(msg: list[bytes]) -> bytes:
+    """The id to echo in the reply (empty when the request has none)."""
+    return msg[1] if len(msg) > 1 else b""
+
+
+def _malformation(msg: list[bytes]) -> bytes:
+    """Why request `msg` breaks ZAP's grammar (RFC 27), or b"" if it does not."""
+    if len(msg) < 6:
+        return b"Not enough frames"
+    if msg[0] != VERSION:
+        return b"Invalid version"
+    mechanism, credentials = msg[5], msg[6:]
+    expected = _CREDENTIAL_FRAMES.get(mechanism)
+    if expected is None:
+        return b"Unsupported mechanism"
+    if len(credentials) != expected:
+        return b"Invalid credentials"
+    if mechanism == b"CURVE" and len(credentials[0]) != _CURVE_KEY_BYTES:
+        return b"Invalid CURVE key"
+    return b""

@@ -45,15 +45,29 @@ class AuthenticationThread(threading.Thread):
                 if self.pipe in ready and self._handle_pipe_message(self.pipe.recv_multipart()):
                     return
                 if zap in ready:
-                    loop.run_until_complete(
-                        self.authenticator.handle_zap_message(zap.recv_multipart())
-                    )
+                    self._answer(loop, zap.recv_multipart())
         except zmqx.ZMQError as exc:
             # the context was terminated, or a socket closed, under the thread
             self.log.debug("Authentication thread stopped: %s", exc)
+        except Exception:
+            # a failure of the machinery itself: say so; stop() still returns at once
+            self.log.exception("The authentication thread failed")
         finally:
             self.pipe.close()
             loop.close()
+
+    def _answer(self, loop: asyncio.AbstractEventLoop, msg: list[bytes]) -> None:
+        """Answer one request; an override of `handle_zap_message` that fails
+        gets its request answered with 500, or the REP socket would be stuck."""
+        try:
+            loop.run_until_complete(self.authenticator.handle_zap_message(msg))
+        except zmqx.ZMQError:
+            raise
+        except Exception:
+            self.log.exception("Handling a ZAP request failed")
+            failed = self.authenticator._internal_error(msg)
+            with contextlib.suppress(zmqx.ZMQError):  # EFSM: it was answered after all
+                self.authenticator.zap_socket.send_multipart(failed, zmqx.DONTWAIT)
 
     def _handle_pipe_message(self, msg: list[bytes]) -> bool:
         """Act on a command from the owner; True means stop."""
@@ -71,6 +85,8 @@ class ThreadAuthenticator(Authenticator):
     pipe: Any = None
     pipe_endpoint: str = ""
     thread: Any = None
+    #: Seconds `stop()` waits for the thread to finish the request it is on.
+    STOP_WAIT = 1.0
 
     def start(self) -> None:
         """Bind the ZAP socket and start the thread that serves it."""
@@ -88,14 +104,24 @@ class ThreadAuthenticator(Authenticator):
             raise RuntimeError("The authentication thread did not start")
 
     def stop(self) -> None:
-        """Stop the thread and close the ZAP socket."""
+        """Stop the thread and close the ZAP socket; returns within `STOP_WAIT` seconds.
+
+        A thread still busy after that (in a credentials provider that does not
+        return, say) is left to end by itself: its ZAP socket is closed under
+        it, so its next call on it fails and it stops.
+        """
         if self.pipe is not None:
-            try:
-                self.pipe.send(_TERMINATE)
-            except zmqx.ZMQError:
-                pass  # the context is gone, and the thread stopped with it
-            if self.thread is not None and self.thread is not threading.current_thread():
-                self.thread.join()
+            # never blocks: a thread that has ended no longer reads its pipe
+            with contextlib.suppress(zmqx.ZMQError):
+                self.pipe.send(_TERMINATE, zmqx.DONTWAIT)
+            thread = self.thread
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(self.STOP_WAIT)
+                if thread.is_alive():
+                    self.log.warning(
+                        "The authentication thread did not stop within %s s; "
+                        "closing its ZAP socket under it", self.STOP_WAIT,
+                    )
             self.thread = None
             self.pipe.close()
             self.pipe = None

@@ -14,6 +14,9 @@ import warnings
 from typing import Any
 
 import zmqx.asyncio
+from zmqx._core._core import Watcher
+from zmqx._drivers.asyncio_driver import current_loop, watcher_in
+from zmqx._drivers.tornado_driver import TornadoDriver
 
 __all__ = ["CancelledError", "Context", "Poller", "Socket"]
 
@@ -21,7 +24,11 @@ CancelledError = asyncio.CancelledError
 
 
 class Socket(zmqx.asyncio.Socket):
-    """A socket whose blocking calls return futures (see zmqx.asyncio.Socket)."""
+    """A socket whose blocking calls return futures (see zmqx.asyncio.Socket),
+    served as tornado serves what it watches: IOLoop.close(all_fds=True) closes it."""
+
+    def _serving(self) -> Watcher:
+        return watcher_in(self, current_loop(self._io_loop), TornadoDriver)
 
 
 class Poller(zmqx.asyncio.Poller):

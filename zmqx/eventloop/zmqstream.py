@@ -38,11 +38,12 @@ from zmqx._core._core import (
     checked_message,
     running_loop,
 )
-from zmqx.asyncio import _watcher_in
+from zmqx._drivers.asyncio_driver import watcher_in
+from zmqx._drivers.tornado_driver import TornadoDriver
 from zmqx.constants import EFSM, ETERM, POLLIN, POLLOUT
 from zmqx.utils import jsonapi
 
-__all__ = ["ZMQStream"]
+__all__ = ["NotCallableError", "ZMQStream"]
 
 # Messages a stream moves in one direction before it lets the loop run other
 # callbacks (other streams, timers): a busy socket does not starve the rest.
@@ -80,7 +81,8 @@ class ZMQStream:
             socket = zmqx.Socket(shadow=socket)
         if not isinstance(socket, zmqx.Socket):
             raise TypeError(f"ZMQStream needs a zmqx.Socket, not {type(socket).__name__}")
-        socket.getsockopt(zmqx.FD)  # raises now for a socket that has no FD to watch
+        # raises now for a socket that has no FD to watch; kept to name it in a warning
+        self._fd = socket.getsockopt(zmqx.FD)
         self.socket = socket
         self.io_loop = io_loop or IOLoop.current()
         # every tornado 6 IOLoop is an asyncio loop underneath
@@ -106,6 +108,9 @@ class ZMQStream:
         self.getsockopt_string = socket.getsockopt_string
         self.setsockopt_unicode = socket.setsockopt_unicode
         self.getsockopt_unicode = socket.getsockopt_unicode
+        # served by the IOLoop from now on, as tornado's add_handler would: its
+        # close(all_fds=True) closes the socket
+        self._watcher()
 
     def __repr__(self) -> str:
         return f"<ZMQStream of {self.socket!r}>"
@@ -197,6 +202,7 @@ class ZMQStream:
 
     def set_close_callback(self, callback: Callable[[], object] | None) -> None:
         """Call callback() once the stream is closed."""
+        _check_callable(callback)
         self._close_callback = callback
 
     # ---- sending --------------------------------------------------------------
@@ -218,6 +224,7 @@ class ZMQStream:
         self._check_closed()
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
+        _check_callable(callback)
         parts = checked_message(msg)
         if running_loop() is not self._loop and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._queue, msg, parts, flags, copy, track,
@@ -341,6 +348,15 @@ class ZMQStream:
         self.socket = None  # type: ignore[assignment]
         if not socket.closed:
             socket.close(linger)
+        else:
+            # The program closed the socket itself (or the owner of the socket it
+            # shadows did): said once, as pyzmq says it, in words its filters match.
+            warnings.warn(
+                f"Unregistering FD {self._fd} after closing socket: the stream stopped"
+                " when it found its socket closed; close the stream, not its socket",
+                UserWarning,
+                stacklevel=2,
+            )
         if self._close_callback is not None:
             self._run_callback(self._close_callback)
 
@@ -418,7 +434,7 @@ class ZMQStream:
             return False
 
     def _watcher(self) -> Watcher:
-        return _watcher_in(self.socket, self._loop)
+        return watcher_in(self.socket, self._loop, TornadoDriver)
 
     def _run_callback(self, callback: Callable[..., object], *args: Any) -> None:
         """Run a user callback: its exception is logged (the stream goes on), and a
@@ -454,10 +470,16 @@ class _Pump:
         self.due = False  # run() is scheduled
 
     def start(self) -> None:
-        """Run soon, from the loop, unless already due or waiting for the socket."""
+        """Run soon, from the loop, unless already due or waiting for the socket.
+        From another thread than the running loop's (a stream set up there), the
+        loop is woken for it."""
         if self.waiting is None and not self.due:
             self.due = True
-            self.stream._loop.call_soon(self.run)
+            loop = self.stream._loop
+            if running_loop() is not loop and loop.is_running():
+                loop.call_soon_threadsafe(self.run)
+            else:
+                loop.call_soon(self.run)
 
     def stop(self) -> None:
         """Stop waiting for the socket (a due run finds nothing wanted)."""
@@ -507,9 +529,15 @@ class _Pump:
         self.run()
 
 
+class NotCallableError(TypeError, AssertionError):
+    """A callback that is neither callable nor None: a TypeError, and the
+    AssertionError pyzmq raises, for code written against either."""
+
+
 def _check_callable(callback: object) -> None:
     if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None, not {type(callback).__name__}")
+        raise NotCallableError(
+            f"callback must be callable or None, not {type(callback).__name__}")
 
 
 def _callback_finished(task: asyncio.Future[Any]) -> None:

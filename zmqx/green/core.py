@@ -14,13 +14,15 @@ receive.
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Any
 
-from gevent import get_hub
+import gevent
+from gevent import get_hub, getcurrent
 from gevent.hub import Hub, Waiter
 
 import zmqx
-from zmqx._core._core import WaitingSocket
+from zmqx._core._core import SEND, SEND_MULTIPART, WaitingSocket
 from zmqx._core._core import Watcher as _Watcher
 from zmqx._core._core import watcher_of as _watcher_of
 from zmqx.error import ZMQError
@@ -28,6 +30,7 @@ from zmqx.error import ZMQError
 __all__ = ["Context", "Socket"]
 
 _PENDING, _RESULT, _FAILED, _CANCELLED = range(4)
+_SENDS = (SEND, SEND_MULTIPART)
 
 
 class _GreenFuture:
@@ -82,9 +85,10 @@ class _GreenFuture:
                 while self._state == _PENDING:
                     self._wakeup.get()
                     self._wakeup.clear()
-            except BaseException:
-                self._abandon()
-                raise
+            except BaseException as interruption:
+                if not self._sent_before(interruption):
+                    self._abandon()
+                    raise
             finally:
                 self._wakeup = None
         if self._state == _RESULT:
@@ -93,6 +97,18 @@ class _GreenFuture:
             raise self._value
         # cancelled under its waiting greenlet (the Watcher abandons instead)
         raise ZMQError(zmqx.ENOTSOCK, "Socket was closed while waiting")
+
+    def _sent_before(self, interruption: BaseException) -> bool:
+        """Whether the send this greenlet waited for completed before interruption
+        (a timeout, or a kill) reached it: it is then reported as sent, as it was,
+        so that a program that retries on a timeout sends nothing twice. A timeout
+        has nothing left to interrupt; a kill is delivered again, at the greenlet's
+        next switch."""
+        if self._state != _RESULT or self.waiter is None or self.waiter.op not in _SENDS:
+            return False
+        if not isinstance(interruption, gevent.Timeout):
+            gevent.kill(getcurrent(), interruption)
+        return True
 
     def _dropped(self) -> None:
         if self.waiter is not None:
@@ -123,7 +139,8 @@ class _Timer:
 class _HubDriver:
     """What the core's Watcher needs from a gevent hub (one per hub, so per thread)."""
 
-    __slots__ = ("__weakref__", "_ev", "_ios", "_thread", "call_soon", "hub", "loop")
+    __slots__ = ("__weakref__", "_ev", "_ios", "_thread", "_thread_object", "call_soon", "hub",
+                 "loop")
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
@@ -131,7 +148,19 @@ class _HubDriver:
         self._ev = hub.loop
         self._ios: dict[int, Any] = {}
         self._thread = threading.get_ident()
+        self._thread_object = threading.current_thread()
         self.call_soon = self._ev.run_callback
+
+    def elsewhere(self) -> bool:
+        """Whether the hub's thread is another, still running (it runs the hub)."""
+        return (threading.get_ident() != self._thread and self._thread_object.is_alive()
+                and self.hub.loop is not None)
+
+    def call_soon_threadsafe(self, callback: Any) -> None:
+        ev = self.hub.loop
+        if ev is None:
+            raise RuntimeError("the hub was destroyed")
+        ev.run_callback_threadsafe(callback)
 
     def call_soon_any_thread(self, callback: Any, *args: Any) -> None:
         """callback(*args) soon in the hub, called from the hub's thread or another
@@ -212,6 +241,33 @@ class Socket(WaitingSocket, zmqx.Socket):
 
     def _serving(self) -> _Watcher:
         return watcher_in_this_hub(self)
+
+    # zmq.green warns when RCVTIMEO/SNDTIMEO are set or read through set(), get()
+    # or attributes (not setsockopt/getsockopt): gevent ignores them there, here
+    # they apply, and programs ported from it should know.
+    def set(self, option: int, optval: Any) -> None:
+        """Set an option (see zmqx.Socket.set)."""
+        _warn_if_timeout(option)
+        super().set(option, optval)
+
+    def get(self, option: int) -> Any:
+        """Get an option (see zmqx.Socket.get)."""
+        _warn_if_timeout(option)
+        return super().get(option)
+
+    setsockopt = zmqx.Socket.setsockopt
+    getsockopt = zmqx.Socket.getsockopt
+
+
+def _warn_if_timeout(option: int) -> None:
+    if option == zmqx.RCVTIMEO or option == zmqx.SNDTIMEO:
+        name = "RCVTIMEO" if option == zmqx.RCVTIMEO else "SNDTIMEO"
+        warnings.warn(
+            f"{name} applies to zmqx.green sockets: a greenlet that waits longer raises"
+            " zmqx.Again (zmq.green ignores the TIMEO options)",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class Context(zmqx.Context[Socket]):

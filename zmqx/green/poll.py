@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -12,6 +11,7 @@ from gevent.hub import Waiter
 import zmqx
 from zmqx._core._core import POLL
 from zmqx._core._core import select_with as _select_with
+from zmqx._drivers.poller_wait import poll_steps
 from zmqx.constants import POLLERR, POLLIN, POLLOUT
 from zmqx.green.core import watcher_in_this_hub
 
@@ -31,16 +31,13 @@ class Poller(zmqx.Poller):
     def poll(self, timeout: float | None = None) -> list[tuple[Any, int]]:
         """Wait up to timeout ms (None or negative: forever) for registered
         events; returns [(obj, events), ...], empty on timeout."""
-        forever = timeout is None or timeout < 0
-        deadline = 0.0 if forever else time.monotonic() + float(timeout or 0) / 1000
-        while True:
-            ready = super().poll(0)
-            if ready or timeout == 0:
-                return ready
-            remaining = None if forever else deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
-                return []
-            self._wait_for_news(remaining)
+        steps = poll_steps(self, timeout)  # the one Poller wait
+        try:
+            while True:
+                self._wait_for_news(next(steps))
+        except StopIteration as done:
+            ready: list[tuple[Any, int]] = done.value
+            return ready
 
     def _wait_for_news(self, seconds: float | None) -> None:
         """Block this greenlet until a registered socket or fd may be ready (a
