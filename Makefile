@@ -1,5 +1,5 @@
 # The commands of the README. Each sets up what it needs first.
-.PHONY: demo test lint bench soak
+.PHONY: demo test lint bench soak docs
 
 demo:
 	@PY=$$(tools/setup-env.sh) && $$PY examples/demo.py
@@ -15,3 +15,7 @@ soak:
 
 bench:
 	@PY=$$(tools/setup-env.sh) && $$PY benchmarks/run.py
+
+# The documentation site, into docs/_build/html (warnings are errors; no network).
+docs:
+	@PY=$$(tools/setup-env.sh) && $$PY -m sphinx -b html -W --keep-going -q docs docs/_build/html

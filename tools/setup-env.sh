@@ -43,6 +43,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     $PY -m pip install -q "rich>=13" "matplotlib>=3.5" >&2
     # the real-application tests (tests/test_apps_*.py): Jupyter kernels, notebooks, ipyparallel
     $PY -m pip install -q "ipykernel>=7,<8" jupyter_client nbclient nbformat ipyparallel >&2
+    # the documentation site (make docs, tests/test_docs.py), pinned: -W turns a new
+    # release's new warnings into a failed build
+    $PY -m pip install -q sphinx==9.0.4 furo==2025.12.19 myst-parser==5.2.0 >&2
     # lint, pinned: new releases add rules (make test runs tools/lint.sh first)
     $PY -m pip install -q ruff==0.17.6 cython-lint==0.22.1 pycodestyle >&2
     touch "$stamp"

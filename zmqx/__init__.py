@@ -1,9 +1,7 @@
 """zmqx: fast, safe Python bindings for libzmq, with pyzmq's API.
 
-    import zmqx as zmq
-
-runs pyzmq programs unchanged; `zmqx.install_as_zmq()` makes `import zmq`
-itself resolve to zmqx for programs that cannot be edited.
+With ``import zmqx as zmq``, pyzmq programs run unchanged; `zmqx.install_as_zmq()`
+makes ``import zmq`` itself resolve to zmqx for programs that cannot be edited.
 """
 
 from __future__ import annotations
@@ -133,7 +131,7 @@ def install_as_zmq() -> None:
 def get_includes() -> list[str]:
     """Include directories for Cython extensions that cimport zmqx.
 
-    The first holds the zmqx package (Cython finds zmqx/_core/*.pxd from it); the
+    The first holds the zmqx package (Cython finds ``zmqx/_core/*.pxd`` from it); the
     second holds runtime.h, the C header that zmqx/_core/runtime.pxd declares, which
     the C compiler must find by its bare name. Pass them to both Cython
     (include_path) and the C compiler (include_dirs).

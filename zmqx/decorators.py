@@ -1,4 +1,4 @@
-"""Decorators that give a function its own Context or socket for the length of a call.
+"""Decorators that give a function its own Context or socket for the length of a call::
 
     from zmqx.decorators import context, socket
 

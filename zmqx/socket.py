@@ -146,12 +146,22 @@ class Socket(_core.Socket):
             self.set(option, value)
 
     def get_hwm(self) -> int:
-        """The high-water mark (SNDHWM; set_hwm keeps it equal to RCVHWM)."""
+        """The high-water mark: SNDHWM (`set_hwm` keeps RCVHWM equal to it).
+
+        :returns: the most messages queued per peer before sending blocks or drops.
+        """
         return self.get(zmqx.SNDHWM)
 
     def set_hwm(self, value: int) -> None:
-        """Set both SNDHWM and RCVHWM: before bind()/connect(), as neither can
-        change afterwards (see Socket.setsockopt)."""
+        """Set SNDHWM and RCVHWM to the same value (0: no limit).
+
+        Best set before `bind`/`connect`. Set later, libzmq applies it to the
+        existing connections too; zmqx first lets the peers finish any
+        disconnect in progress, which libzmq 4.3 would otherwise crash on
+        (see the migrating guide), so the call may take up to 100 ms.
+
+        :raises TypeError: if `value` is not an int.
+        """
         self.set(zmqx.SNDHWM, value)
         self.set(zmqx.RCVHWM, value)
 
@@ -165,13 +175,21 @@ class Socket(_core.Socket):
         self.set_hwm(value)
 
     def setsockopt_string(self, option: int, optval: str, encoding: str = "utf-8") -> None:
-        """Set a text option from str."""
+        """Set a text option (e.g. `ROUTING_ID`, `ZAP_DOMAIN`) from a str.
+
+        :param optval: the value, encoded with `encoding` before it is set.
+        :raises TypeError: if `optval` is not a str.
+        :raises ZMQError: EINVAL if libzmq refuses the option or value.
+        """
         if not isinstance(optval, str):
             raise TypeError(f"expected str, got {type(optval).__name__}")
         self.set(option, optval.encode(encoding))
 
     def getsockopt_string(self, option: int, encoding: str = "utf-8") -> str:
-        """Get a text option as str."""
+        """Get a text option (e.g. `LAST_ENDPOINT`) decoded to str.
+
+        :raises TypeError: if `option` is not a text or binary option.
+        """
         value = self.get(option)
         if not isinstance(value, bytes):
             raise TypeError(f"option {option} is not a text option")
@@ -197,13 +215,17 @@ class Socket(_core.Socket):
         return SocketType(self._type)
 
     def subscribe(self, topic: str | bytes) -> None:
-        """SUB: receive messages that start with topic."""
+        """On a SUB socket: receive the messages that start with `topic`.
+
+        :param topic: a prefix; a str is encoded to UTF-8, and ``b""`` matches
+            every message.
+        """
         if isinstance(topic, str):
             topic = topic.encode("utf-8")
         self.set(zmqx.SUBSCRIBE, topic)
 
     def unsubscribe(self, topic: str | bytes) -> None:
-        """SUB: undo a subscribe(topic)."""
+        """On a SUB socket: undo one `subscribe` of the same `topic`."""
         if isinstance(topic, str):
             topic = topic.encode("utf-8")
         self.set(zmqx.UNSUBSCRIBE, topic)
@@ -211,19 +233,40 @@ class Socket(_core.Socket):
     # ---- endpoints -----------------------------------------------------------
 
     def bind(self, addr: str | bytes) -> _SocketContext[Self]:  # type: ignore[override]
-        """Bind to addr; `with sock.bind(addr):` unbinds at the end."""
+        """Accept connections on the endpoint `addr`.
+
+        :param addr: e.g. ``"tcp://127.0.0.1:5555"`` (port ``*`` or ``0``: any
+            free one, see `LAST_ENDPOINT`), ``"ipc:///tmp/name"``, ``"inproc://name"``.
+        :returns: an object that, used in a ``with`` block, unbinds at its end.
+        :raises ZMQError: EADDRINUSE (the address is taken), EINVAL (a malformed
+            endpoint), EPROTONOSUPPORT (an unknown transport), ENOTSOCK (closed).
+        """
         super().bind(addr)
         return _SocketContext(self, "bind", addr)
 
     def connect(self, addr: str | bytes) -> _SocketContext[Self]:  # type: ignore[override]
-        """Connect to addr; `with sock.connect(addr):` disconnects at the end."""
+        """Connect to the endpoint `addr`; libzmq connects (and reconnects) in the
+        background, so the peer need not be there yet.
+
+        :returns: an object that, used in a ``with`` block, disconnects at its end.
+        :raises ZMQError: EINVAL (a malformed endpoint), EPROTONOSUPPORT (an
+            unknown transport), ENOTSOCK (closed).
+        """
         super().connect(addr)
         return _SocketContext(self, "connect", addr)
 
     def bind_to_random_port(
         self, addr: str, min_port: int = 49152, max_port: int = 65536, max_tries: int = 100
     ) -> int:
-        """Bind to a free port of addr (e.g. "tcp://127.0.0.1") and return it."""
+        """Bind to a free port of `addr` (e.g. ``"tcp://127.0.0.1"``, no port).
+
+        With the default range the operating system picks the port, so the
+        call cannot fail for want of one; with another range, up to `max_tries`
+        random ports of ``[min_port, max_port)`` are tried.
+
+        :returns: the port.
+        :raises ZMQBindError: if no port of the range was free.
+        """
         import random
 
         if min_port == 49152 and max_port == 65536:
@@ -247,13 +290,19 @@ class Socket(_core.Socket):
     def send_string(
         self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kwargs: Any
     ) -> MessageTracker | None:
-        """Send a str, encoded (utf-8 by default)."""
+        """Send a str as one frame, encoded with `encoding`.
+
+        :raises TypeError: if `u` is not a str.
+        """
         if not isinstance(u, str):
             raise TypeError("str objects only")
         return self.send(u.encode(encoding), flags=flags, copy=copy, **kwargs)
 
     def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
-        """Receive a message and decode it to str."""
+        """Receive one frame and decode it with `encoding`.
+
+        :raises UnicodeDecodeError: if the frame is not valid in `encoding`.
+        """
         return self._deserialize(self.recv(flags), lambda data: data.decode(encoding))
 
     send_unicode = send_string
@@ -262,7 +311,10 @@ class Socket(_core.Socket):
     def send_pyobj(
         self, obj: object, flags: int = 0, protocol: int = _PICKLE_PROTOCOL, **kwargs: Any
     ) -> MessageTracker | None:
-        """Send a pickled object. Only unpickle data from peers you trust."""
+        """Send `obj` pickled with `protocol`, as one frame.
+
+        The receiver must trust this sender: unpickling can run any code.
+        """
         import pickle
 
         tracker: MessageTracker | None = self.send(pickle.dumps(obj, protocol), flags=flags,
@@ -270,13 +322,22 @@ class Socket(_core.Socket):
         return tracker
 
     def recv_pyobj(self, flags: int = 0) -> Any:
-        """Receive and unpickle an object. Only unpickle data from peers you trust."""
+        """Receive one frame and unpickle it.
+
+        Only for peers you trust: unpickling can run any code.
+        """
         import pickle
 
         return self._deserialize(self.recv(flags), pickle.loads)
 
     def send_json(self, obj: object, flags: int = 0, **kwargs: Any) -> MessageTracker | None:
-        """Send obj as JSON; kwargs go to json.dumps (and send's own: copy, track...)."""
+        """Send `obj` as JSON text, UTF-8 encoded, in one frame.
+
+        Keywords go to `json.dumps`, except those of `send` (``copy``, ``track``,
+        ``routing_id``, ``group``).
+
+        :raises TypeError: if `obj` cannot be represented as JSON.
+        """
         from zmqx.utils import jsonapi
 
         send_kwargs = {k: kwargs.pop(k) for k in ("copy", "track", "routing_id", "group")
@@ -286,7 +347,12 @@ class Socket(_core.Socket):
         return tracker
 
     def recv_json(self, flags: int = 0, **kwargs: Any) -> Any:
-        """Receive a JSON message; kwargs go to json.loads."""
+        """Receive one frame of JSON and return the object it holds.
+
+        Keywords go to `json.loads`.
+
+        :raises ValueError: if the frame is not valid JSON.
+        """
         from zmqx.utils import jsonapi
 
         return self._deserialize(self.recv(flags), lambda data: jsonapi.loads(data, **kwargs))
@@ -299,7 +365,10 @@ class Socket(_core.Socket):
         copy: bool = True,
         **kwargs: Any,
     ) -> MessageTracker | None:
-        """Send serialize(msg), a list of frames, as one multipart message."""
+        """Send ``serialize(msg)``, a list of bytes-like frames, as one message.
+
+        :raises IndexError: (also a ValueError) if `serialize` returns no frames.
+        """
         frames = serialize(msg)
         return self.send_multipart(frames, flags=flags, copy=copy, **kwargs)
 
@@ -318,7 +387,16 @@ class Socket(_core.Socket):
     # ---- monitoring ----------------------------------------------------------
 
     def get_monitor_socket(self, events: int | None = None, addr: str | None = None) -> Socket:
-        """A PAIR socket receiving this socket's events (see zmqx.utils.monitor)."""
+        """A PAIR socket that receives this socket's connection events.
+
+        Decode each event with `zmqx.utils.monitor.recv_monitor_message`.
+        Calling again while monitoring returns the same socket.
+
+        :param events: the events to report, e.g. ``EVENT_CONNECTED |
+            EVENT_DISCONNECTED`` (default: all).
+        :param addr: the inproc endpoint to publish them on (default: one
+            named after this socket).
+        """
         if self._monitor_socket is not None and not self._monitor_socket.closed:
             return self._monitor_socket
         if addr is None:

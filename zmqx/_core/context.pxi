@@ -153,7 +153,16 @@ cdef class Context:
             forget_context(handle)  # terminated, or about to be: closed for all
 
     def destroy(self, linger=None):
-        """Close every socket of this context (with linger, if given), then term()."""
+        """Close every socket of this context (with linger, if given), then term().
+
+        Calls waiting in those sockets, in any thread or event loop, fail with
+        ContextTerminated. Unlike pyzmq, closing from this thread is safe even
+        for sockets other threads are blocked in: each is woken and closes its
+        socket itself.
+
+        :param linger: ms to let each socket's unsent messages go out (None:
+            each socket's own LINGER).
+        """
         if self.handle == NULL:
             return
         for sock in list(self._sockets):
@@ -176,13 +185,19 @@ cdef class Context:
         forget_context(self.handle)
 
     def set(self, int option, int optval):
-        """Set a context option (IO_THREADS, MAX_SOCKETS, BLOCKY, IPV6, ...)."""
+        """Set a context option (IO_THREADS, MAX_SOCKETS, BLOCKY, IPV6, ...).
+
+        :raises ZMQError: EINVAL for an unknown option or a value libzmq rejects.
+        """
         check_context(self)
         if zmq_ctx_set(self.handle, option, optval) < 0:
             raise_zmq_error()
 
     def get(self, int option):
-        """Get a context option."""
+        """Get a context option, e.g. ``ctx.get(zmqx.IO_THREADS)``.
+
+        :raises ZMQError: EINVAL for an unknown option.
+        """
         check_context(self)
         cdef int rc = zmq_ctx_get(self.handle, option)
         if rc < 0:

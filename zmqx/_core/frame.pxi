@@ -111,7 +111,7 @@ class _ReleaseEvent(threading.Event):
 class MessageTracker:
     """Tells when libzmq is done with zero-copy messages, so their buffers may change.
 
-    MessageTracker(*towatch) watches Frames (made with track=True), other trackers
+    ``MessageTracker(*towatch)`` watches Frames (made with track=True), other trackers
     and threading.Event objects; it is done when all of them are.
     """
 

@@ -29,14 +29,21 @@ def zmq_version():
 
 def has(capability):
     """Whether libzmq supports a capability: "ipc", "pgm", "tipc", "norm", "curve",
-    "gssapi", "draft"."""
+    "gssapi", "draft".
+
+    :returns: True or False (also False for a name libzmq does not know).
+    :raises TypeError: if capability is not a str or bytes.
+    """
     if isinstance(capability, str):
         capability = capability.encode("utf-8")
     return bool(zmq_has(<const char *>capability))
 
 
 def curve_keypair():
-    """A new CURVE key pair as (public, secret), each 40 bytes of Z85."""
+    """A new CURVE key pair as (public, secret), each 40 bytes of Z85.
+
+    :raises ZMQError: ENOTSUP if libzmq was built without CURVE (see `has`).
+    """
     cdef char public[41]
     cdef char secret[41]
     if zmq_curve_keypair(public, secret) < 0:
@@ -45,7 +52,12 @@ def curve_keypair():
 
 
 def curve_public(secret_key):
-    """The Z85 public key of a Z85 CURVE secret key."""
+    """The Z85 public key of a Z85 CURVE secret key.
+
+    :param secret_key: 40 bytes (or ASCII str) of Z85, as `curve_keypair` makes.
+    :raises ValueError: if secret_key is not 40 bytes of Z85.
+    :raises ZMQError: ENOTSUP if libzmq was built without CURVE.
+    """
     cdef char public[41]
     if isinstance(secret_key, str):
         secret_key = secret_key.encode("ascii")

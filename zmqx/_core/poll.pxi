@@ -105,7 +105,12 @@ cdef class Poller:
         return obj in self._map
 
     def register(self, socket, int flags=ZMQ_POLLIN | ZMQ_POLLOUT):
-        """Watch socket for flags (POLLIN, POLLOUT, POLLERR); flags=0 unregisters."""
+        """Watch socket for flags (POLLIN, POLLOUT, POLLERR); flags=0 unregisters.
+
+        :param socket: a zmqx Socket, an int file descriptor, or an object with
+            ``fileno()`` (anything else makes the next `poll` raise TypeError,
+            as in pyzmq). Registering it again changes its flags.
+        """
         if not flags:
             if socket in self._map:
                 self.unregister(socket)

@@ -339,7 +339,18 @@ cdef Socket as_socket(obj, str role, bint required=False):
 def proxy(frontend, backend, capture=None):
     """Forward messages between frontend and backend in both directions, copying
     each to capture if given. Runs until the context is terminated (raising
-    ContextTerminated) or a signal handler raises (e.g. KeyboardInterrupt)."""
+    ContextTerminated) or a signal handler raises (e.g. KeyboardInterrupt).
+
+    The loop runs in compiled code without the GIL; Ctrl-C still stops it.
+
+    :param frontend: a zmqx Socket, e.g. ROUTER, XSUB or PULL.
+    :param backend: a zmqx Socket, e.g. DEALER, XPUB or PUSH.
+    :param capture: a socket (PUB, PUSH, PAIR...) that gets a copy of every
+        message, or None.
+    :raises ContextTerminated: when the sockets' context is terminated.
+    :raises TypeError: if an argument is not a zmqx Socket.
+    :raises ZMQError: ENOTSOCK if a socket is closed.
+    """
     return run_proxy(as_socket(frontend, "frontend", True),
                      as_socket(backend, "backend", True),
                      as_socket(capture, "capture"), None)
@@ -348,7 +359,16 @@ def proxy(frontend, backend, capture=None):
 def proxy_steerable(frontend, backend, capture=None, control=None):
     """proxy() that obeys commands on control: PAUSE, RESUME, TERMINATE (returns 0)
     and STATISTICS (replies with eight uint64 frames: messages and bytes received
-    and sent by frontend, then by backend)."""
+    and sent by frontend, then by backend).
+
+    The counts are of frames, as libzmq's own proxy counts them. With a REP
+    control socket every command is answered.
+
+    :param control: the socket the commands arrive on (REP, PAIR, SUB...), or
+        None for a plain proxy.
+    :returns: 0, after TERMINATE.
+    :raises ContextTerminated: when the sockets' context is terminated first.
+    """
     return run_proxy(as_socket(frontend, "frontend", True),
                      as_socket(backend, "backend", True),
                      as_socket(capture, "capture"), as_socket(control, "control"))
@@ -356,14 +376,23 @@ def proxy_steerable(frontend, backend, capture=None, control=None):
 
 def device(device_type, frontend, backend):
     """proxy(frontend, backend) under its old name: since libzmq 3.2 every device
-    type (QUEUE, FORWARDER, STREAMER) is a proxy, so device_type is not used."""
+    type (QUEUE, FORWARDER, STREAMER) is a proxy, so device_type is not used.
+
+    :raises ContextTerminated: when the sockets' context is terminated.
+    """
     return proxy(frontend, backend)
 
 
 def monitored_queue(in_socket, out_socket, mon_socket, in_prefix=b"in", out_prefix=b"out"):
     """A queue between in_socket and out_socket that also sends every message, in
     either direction, to mon_socket, prefixed with in_prefix or out_prefix by the
-    side it came in on. ROUTER on both sides works: the routing frames are swapped."""
+    side it came in on. ROUTER on both sides works: the routing frames are swapped.
+
+    :param in_prefix: the first frame of a monitored message that came in on
+        in_socket (str or bytes).
+    :param out_prefix: the same for out_socket.
+    :raises ContextTerminated: when the sockets' context is terminated.
+    """
     cdef Socket ins = as_socket(in_socket, "in_socket", True)
     cdef Socket outs = as_socket(out_socket, "out_socket", True)
     cdef Socket mons = as_socket(mon_socket, "mon_socket")

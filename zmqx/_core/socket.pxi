@@ -146,7 +146,7 @@ cdef class Socket:
     """A libzmq socket. Not thread-safe (as libzmq's are not): use it from one
     thread at a time; zmqx raises ZMQError instead of crashing when two collide.
 
-    Socket(context, socket_type, *, shadow=0, copy_threshold=None). With shadow
+    ``Socket(context, socket_type, *, shadow=0, copy_threshold=None)``. With shadow
     (an address from another library's `underlying`), wrap an existing libzmq
     socket without owning it.
     """
@@ -238,7 +238,7 @@ cdef class Socket:
     # ---- endpoints -----------------------------------------------------------
 
     def bind(self, addr):
-        """Bind to an endpoint, e.g. "tcp://*:5555", "ipc:///tmp/x", "inproc://x"."""
+        """Bind to an endpoint, e.g. ``"tcp://*:5555"``, ``"ipc:///tmp/x"``, ``"inproc://x"``."""
         endpoint_call(self, zmq_bind, addr, ENDPOINT_BINDS)
 
     def connect(self, addr):

@@ -1,4 +1,4 @@
-"""anyio sockets: ZeroMQ under trio and under asyncio, through anyio.
+"""anyio sockets: ZeroMQ under trio and under asyncio, through anyio::
 
     import anyio
     import zmqx
