@@ -11,11 +11,11 @@ test:
 test-pythons:
 	@PY=$$(tools/setup-env.sh) && tools/lint.sh && $$PY -m nox -s tests
 
-# dist/: the sdist, one wheel per CPython found with libzmq inside, each then
-# installed in a fresh venv and run (tests/test_wheels.py)
+# dist/: the sdist and one wheel per CPython found, libzmq inside; then on each,
+# its wheel and the sdist installed in fresh venvs and run (tests/test_wheels.py)
 wheels:
 	@PY=$$(tools/setup-env.sh) && rm -rf dist && $$PY -m nox -s sdist wheel && \
-	    $$PY -m pytest -q -p no:cacheprovider --wheels tests/test_wheels.py
+	    $$PY -m nox -s tests -- --wheels tests/test_wheels.py
 
 lint:
 	@tools/setup-env.sh >/dev/null && tools/lint.sh
