@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent
 # The versions the project supports and reports on; newer ones found are run too.
 SUPPORTED = [f"3.{minor}" for minor in range(10, 16)]
 PROBE = "import sys, sysconfig; print(sys.implementation.name, " \
-    "'%d.%d' % sys.version_info[:2], bool(sysconfig.get_config_var('Py_GIL_DISABLED')))"
+    "'%d.%d' % sys.version_info[:2], bool(sysconfig.get_config_var('Py_GIL_DISABLED')), " \
+    "sys.executable)"
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_venv = "yes"  # setup-env.sh brings a kept venv up to date
@@ -31,16 +32,19 @@ nox.options.download_python = "never"
 nox.options.error_on_missing_interpreters = False
 
 
-def _version_of(exe: str) -> str | None:
-    """'3.X' if exe runs and is a CPython with the GIL, else None (a pyenv shim for
-    a version that is not selected fails to run; free-threaded builds are not
-    supported yet: docs/free-threading.md)."""
+def _identify(exe: str) -> tuple[str, str] | None:
+    """('3.X', its real executable) if exe runs and is a CPython with the GIL, else
+    None (a pyenv shim for a version that is not selected fails to run; a shim that
+    runs gives the real interpreter's path; free-threaded builds are not supported
+    yet: docs/free-threading.md)."""
     try:
         out = subprocess.run([exe, "-c", PROBE], capture_output=True, text=True,
-                             timeout=30, check=True).stdout.split()
+                             timeout=30, check=True).stdout.split(maxsplit=3)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out[1] if out[:1] == ["cpython"] and out[2] == "False" else None
+    if len(out) == 4 and out[0] == "cpython" and out[2] == "False":
+        return out[1], out[3]
+    return None
 
 
 def _pyenv_candidates(minor: str) -> list[str]:
@@ -57,8 +61,9 @@ def find_pythons() -> dict[str, str]:
     for minor in (f"3.{n}" for n in range(10, 30)):
         on_path = shutil.which(f"python{minor}")
         for exe in [p for p in [on_path] if p] + _pyenv_candidates(minor):
-            if _version_of(exe) == minor:
-                found[minor] = str(Path(exe).parent)
+            identity = _identify(exe)
+            if identity is not None and identity[0] == minor:
+                found[minor] = str(Path(identity[1]).parent)
                 break
     return found
 
