@@ -13,7 +13,8 @@ fixture) describe behaviour that only zmqx promises; they are generated for
 the zmqx implementation only.
 
 ``--soak`` enables tests marked ``soak`` and makes the ``soak`` fixture
-return a larger multiplier, so reliability loops run longer.
+return a larger multiplier, so reliability loops run longer. ``--wheels`` enables
+tests marked ``wheels``, which install what ``make wheels`` put in dist/.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def pytest_addoption(parser):
         default=False,
         help="run soak (long reliability) tests and lengthen reliability loops",
     )
+    group.addoption(
+        "--wheels",
+        action="store_true",
+        default=False,
+        help="install dist/'s sdist and wheel in fresh venvs (make wheels builds them)",
+    )
 
 
 def pytest_configure(config):
@@ -81,10 +88,14 @@ def pytest_generate_tests(metafunc):
 def pytest_collection_modifyitems(config, items):
     soak = _soak_enabled(config)
     skip_soak = pytest.mark.skip(reason="soak test: enable with --soak")
+    wheels = config.getoption("--wheels", default=False)
+    skip_wheels = pytest.mark.skip(reason="needs dist/: run by make wheels (--wheels)")
     for item in items:
         is_soak = item.get_closest_marker("soak") is not None
         if is_soak and not soak:
             item.add_marker(skip_soak)
+        if item.get_closest_marker("wheels") is not None and not wheels:
+            item.add_marker(skip_wheels)
         if soak and (is_soak or "soak" in getattr(item, "fixturenames", ())):
             # reliability tests run SOAK_FACTOR times longer: scale their timeout
             marker = item.get_closest_marker("timeout")

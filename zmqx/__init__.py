@@ -24,6 +24,7 @@ try:
         curve_public,
         device,
         has,
+        libzmq_path,
         proxy,
         proxy_steerable,
         select,
@@ -52,7 +53,7 @@ from zmqx.stopwatch import Stopwatch
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from typing import Any
+    from typing import Any, Literal
 
     from _typeshed import HasFileno
 else:
@@ -110,6 +111,18 @@ def _version_info(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
+def libzmq_origin() -> Literal["bundled", "system"]:
+    """Which libzmq zmqx runs on: "bundled", the copy a zmqx wheel carries (in
+    zmqx.libs/ beside the package), or "system", the one a source build linked
+    (libzmq3-dev's libzmq.so.5, found by the dynamic loader)."""
+    path = libzmq_path()
+    package = _os.path.dirname(_os.path.realpath(__file__))
+    bundle = _os.path.join(_os.path.dirname(package), "zmqx.libs")
+    if path and _os.path.dirname(path) == bundle:
+        return "bundled"
+    return "system"
+
+
 def zmq_poll(
     sockets: Iterable[tuple[Socket | int | HasFileno, int]], timeout: float | None = -1
 ) -> list[tuple[Any, int]]:
@@ -161,6 +174,8 @@ __all__ = [
     "zmq_poll",
     "zmq_version",
     "zmq_version_info",
+    "libzmq_origin",
+    "libzmq_path",
     "pyzmq_version",
     "pyzmq_version_info",
     "zmqx_version",

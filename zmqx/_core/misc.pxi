@@ -1,6 +1,7 @@
 # Versions, capabilities, CURVE keys, and what happens at interpreter exit.
 
 import atexit
+import os
 import sys
 
 import weakref
@@ -25,6 +26,22 @@ def zmq_version_info():
 def zmq_version():
     """libzmq's version as a string, e.g. "4.3.4"."""
     return "%i.%i.%i" % zmq_version_info()
+
+
+cdef extern from "<dlfcn.h>" nogil:
+    # dladdr: a glibc extension, declared with _GNU_SOURCE, which Python.h sets
+    ctypedef struct Dl_info:
+        const char *dli_fname
+    int dladdr(const void *address, Dl_info *info)
+
+
+def libzmq_path():
+    """The real path of the libzmq file this core calls, as the dynamic loader
+    found it (None where the platform cannot tell)."""
+    cdef Dl_info info
+    if dladdr(<const void *>zmq_version_c, &info) == 0 or info.dli_fname == NULL:
+        return None
+    return os.path.realpath(os.fsdecode(<bytes>info.dli_fname))
 
 
 def has(capability):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import sys
 from typing import Any, Final
 
 import zmqx
@@ -136,6 +137,12 @@ def _at_level(level: int) -> Any:
     return log_at_level
 
 
+# The frames that TopicLogger's stacklevel skips: its public method and _log_topic.
+# Before 3.11, logging counted stacklevel from the caller of the method that calls
+# Logger._log (here already the public method), so one fewer is skipped there.
+_OWN_FRAMES = 2 if sys.version_info >= (3, 11) else 1
+
+
 class TopicLogger(logging.Logger):
     """A Logger whose methods take a topic before the message: ``log.info("db", "up")``.
 
@@ -153,7 +160,7 @@ class TopicLogger(logging.Logger):
     ) -> None:
         if self.isEnabledFor(level):
             # point the record at our caller, not at this wrapper and its public method
-            kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 2
+            kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + _OWN_FRAMES
             self._log(level, f"{topic}{TOPIC_DELIM}{msg}", args, **kwargs)
 
     debug = _at_level(logging.DEBUG)
