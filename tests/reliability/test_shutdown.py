@@ -20,7 +20,11 @@ import pytest
 
 from ._support import child_env, describe_exit, free_tcp_port, median, record
 
-EXIT_LIMIT_S = 1.0
+# Exit waits at most EXIT_TIMEOUT (0.5 s) for what is left open; teardown adds a
+# little. The limit tells a prompt exit from one that waits for linger or hangs,
+# with room for a loaded machine (runs there took up to 1.8 s); speed itself is
+# the benchmarks' business, and the median exit is recorded.
+EXIT_LIMIT_S = 3.0
 
 PROLOGUE = """
 import sys, time, threading
